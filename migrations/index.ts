@@ -1,0 +1,8 @@
+import { Migration20261124000000 } from './Migration20261124000000.js';
+
+/**
+ * Every migration, in order. MikroORM runs exactly this list (no file globbing,
+ * so it works the same under tsx, node and bundlers); a test checks that every
+ * file in this folder is listed here.
+ */
+export const migrationsList = [{ name: 'Migration20261124000000', class: Migration20261124000000 }];

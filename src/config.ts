@@ -1,0 +1,85 @@
+/**
+ * Configuration, parsed once at boot from the environment. Nothing else reads
+ * process.env; tests build a Config directly with `loadConfig({...})`.
+ */
+export type QueueBackendKind = 'redis' | 'postgres';
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  /** PostgreSQL connection string; empty in the embedded default until it starts one. */
+  databaseUrl: string;
+  /** Redis connection string; empty means "no Redis": queues and fan-out run on PostgreSQL. */
+  redisUrl: string;
+  queueBackend: QueueBackendKind;
+  /** Namespaces queue keys (Redis prefix) / the BullMQ schema (PostgreSQL), so tests and tenants of a Redis never collide. */
+  queuePrefix: string;
+  /** Name of the pub/sub channel (Redis) or NOTIFY channel (PostgreSQL) results fan out on. */
+  feedChannel: string;
+  dataDir: string;
+  sessionTtlMs: number;
+  bodyLimit: string;
+  maxWaitMs: number;
+  workerConcurrency: number;
+  jobAttempts: number;
+  jobBackoffMs: number;
+  /** SLA per required level: how long a review or inquiry may stay untaken before the system escalates it. */
+  slaMs: Record<1 | 2 | 3, number>;
+  outboxRelayIntervalMs: number;
+  feedRetentionDays: number;
+  argon2: { memoryCost: number; timeCost: number };
+  demoPassword: string | undefined;
+  allowedOrigins: string[];
+  logLevel: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || !Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const nodeEnv = env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'development';
+  const redisUrl = env.REDIS_URL ?? '';
+  const backend = env.QUEUE_BACKEND;
+  if (backend !== undefined && backend !== '' && backend !== 'redis' && backend !== 'postgres') {
+    throw new Error(`QUEUE_BACKEND must be "redis" or "postgres", got "${backend}"`);
+  }
+  const hour = 3_600_000;
+  const config: Config = {
+    env: nodeEnv,
+    port: int(env, 'PORT', 3000),
+    host: env.HOST || '0.0.0.0',
+    databaseUrl: env.DATABASE_URL ?? '',
+    redisUrl,
+    queueBackend: (backend || (redisUrl ? 'redis' : 'postgres')) as QueueBackendKind,
+    queuePrefix: env.QUEUE_PREFIX || 'bureau',
+    feedChannel: env.FEED_CHANNEL || 'bureau_feed',
+    dataDir: env.DATA_DIR || '.data',
+    sessionTtlMs: int(env, 'SESSION_TTL_MS', 12 * hour),
+    bodyLimit: env.BODY_LIMIT || '256kb',
+    maxWaitMs: int(env, 'MAX_WAIT_MS', 30_000),
+    workerConcurrency: int(env, 'WORKER_CONCURRENCY', 32),
+    jobAttempts: int(env, 'JOB_ATTEMPTS', 8),
+    jobBackoffMs: int(env, 'JOB_BACKOFF_MS', 500),
+    slaMs: {
+      1: int(env, 'SLA_LEVEL1_MS', 4 * hour),
+      2: int(env, 'SLA_LEVEL2_MS', 8 * hour),
+      3: int(env, 'SLA_LEVEL3_MS', 24 * hour),
+    },
+    outboxRelayIntervalMs: int(env, 'OUTBOX_RELAY_INTERVAL_MS', 1000),
+    feedRetentionDays: int(env, 'FEED_RETENTION_DAYS', 30),
+    argon2: { memoryCost: int(env, 'ARGON2_MEMORY_KIB', 19_456), timeCost: int(env, 'ARGON2_TIME_COST', 2) },
+    demoPassword: env.BUREAU_DEMO_PASSWORD || undefined,
+    allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    ...overrides,
+  };
+  return config;
+}

@@ -1,0 +1,34 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { ROLES } from '../../core/roles.js';
+
+export const Tenant = defineEntity({
+  name: 'Tenant',
+  tableName: 'tenant',
+  properties: {
+    id: p.integer().primary(),
+    slug: p.text().unique(),
+    name: p.text(),
+    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+  },
+});
+export type ITenant = InferEntity<typeof Tenant>;
+
+export const USER_STATUSES = ['active', 'invited', 'disabled'] as const;
+
+export const User = defineEntity({
+  name: 'User',
+  tableName: 'app_user',
+  properties: {
+    id: p.integer().primary(),
+    tenantId: p.integer(),
+    email: p.text(),
+    role: p.enum([...ROLES]).columnType('text'),
+    level: p.smallint().default(1),
+    status: p.enum([...USER_STATUSES]).columnType('text').default('active'),
+    firstName: p.text().nullable(),
+    lastName: p.text().nullable(),
+    passwordHash: p.text().nullable().hidden(),
+    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+  },
+});
+export type IUser = InferEntity<typeof User>;

@@ -1,0 +1,80 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError } from '../../core/errors.js';
+import { isRole, type Actor, type Level } from '../../core/roles.js';
+import { sql } from '../../infra/db.js';
+import { hashPassword, newToken, tokenHash, verifyPassword, type HashCost } from './passwords.js';
+
+interface UserRow {
+  id: number;
+  tenant_id: number;
+  tenant: string;
+  email: string;
+  role: string;
+  level: number;
+  status: string;
+  first_name: string | null;
+  last_name: string | null;
+  password_hash: string | null;
+}
+
+export function publicUser(u: Pick<UserRow, 'id' | 'tenant_id' | 'tenant' | 'email' | 'role' | 'level' | 'first_name' | 'last_name'>) {
+  return { id: u.id, tenantId: u.tenant_id, tenant: u.tenant, email: u.email, role: u.role, level: u.level, firstName: u.first_name, lastName: u.last_name };
+}
+
+export function actorFromRow(u: { id: number; tenant_id: number; role: string; level: number; email: string }): Actor {
+  if (!isRole(u.role)) throw new AppError('FORBIDDEN', 'This account has no usable role.');
+  return { kind: 'user', id: u.id, tenantId: u.tenant_id, role: u.role, level: u.level as Level, email: u.email };
+}
+
+export interface SessionOptions {
+  ttlMs: number;
+  cost: HashCost;
+}
+
+/**
+ * Logins and sessions. A session token is random, returned once, stored only as
+ * a hash, and expires; logout revokes it.
+ */
+export class Accounts {
+  private dummyHash: Promise<string> | null = null;
+
+  constructor(private readonly opts: SessionOptions) {}
+
+  async login(em: EntityManager, name: string, password: string, tenant?: string) {
+    const rows = await sql<UserRow>(
+      em,
+      `select u.*, t.slug as tenant from app_user u join tenant t on t.id = u.tenant_id
+        where lower(u.email) = lower(?) and (?::text is null or t.slug = ?) and u.status = 'active'`,
+      [name, tenant ?? null, tenant ?? null],
+    );
+    if (rows.length > 1) throw new AppError('VALIDATION_FAILED', 'That login exists in several tenants; say which with `tenant`.', { issues: [{ path: 'tenant', message: 'required for this login' }] });
+    const user = rows[0];
+    // Verify against a throwaway hash when there is no such user, so timing does not tell.
+    this.dummyHash ??= hashPassword(newToken(), this.opts.cost);
+    const ok = await verifyPassword(user?.password_hash ?? (await this.dummyHash), password);
+    if (!user || !ok) throw new AppError('INVALID_CREDENTIALS', 'Wrong login name or password.');
+    const token = newToken();
+    const expiresAt = new Date(Date.now() + this.opts.ttlMs);
+    await sql(em, 'insert into session (tenant_id, user_id, token_hash, expires_at) values (?, ?, ?, ?)', [user.tenant_id, user.id, tokenHash(token), expiresAt]);
+    return { token, expiresAt: expiresAt.toISOString(), user: publicUser(user) };
+  }
+
+  /** The actor behind a token, or 401 UNAUTHENTICATED (unknown, revoked, expired, or a disabled user). */
+  async authenticate(em: EntityManager, token: string | null | undefined): Promise<Actor & { kind: 'user' }> {
+    if (!token) throw new AppError('UNAUTHENTICATED', 'A token is required: log in first and send it as `token` or a Bearer header.');
+    const [row] = await sql<UserRow & { expires_at: Date; revoked_at: Date | null }>(
+      em,
+      `select u.id, u.tenant_id, u.email, u.role, u.level, u.status, s.expires_at, s.revoked_at
+         from session s join app_user u on u.id = s.user_id where s.token_hash = ?`,
+      [tokenHash(token)],
+    );
+    if (!row || row.revoked_at) throw new AppError('UNAUTHENTICATED', 'Unknown or revoked token.');
+    if (new Date(row.expires_at).getTime() <= Date.now()) throw new AppError('UNAUTHENTICATED', 'The token has expired; log in again.');
+    if (row.status !== 'active') throw new AppError('UNAUTHENTICATED', 'This account is not active.');
+    return actorFromRow(row) as Actor & { kind: 'user' };
+  }
+
+  async logout(em: EntityManager, token: string): Promise<void> {
+    await sql(em, 'update session set revoked_at = now() where token_hash = ? and revoked_at is null', [tokenHash(token)]);
+  }
+}

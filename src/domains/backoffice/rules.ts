@@ -1,0 +1,153 @@
+import { LockMode } from '@mikro-orm/core';
+import type { ActionContext } from '../../core/context.js';
+import { AppError } from '../../core/errors.js';
+import { MAX_LEVEL, type Actor, type Level, type Role } from '../../core/roles.js';
+import { fire, type Machine } from '../../core/state-machine.js';
+import { Document, Inquiry, Transfer, type IDocument, type IInquiry, type ITransfer } from './entities.js';
+import { documentMachine, inquiryMachine, transferMachine } from './machines.js';
+
+export const ITEM_TYPES = ['document', 'transfer', 'inquiry'] as const;
+export type ItemType = (typeof ITEM_TYPES)[number];
+type Item = IDocument | ITransfer | IInquiry;
+
+interface ItemKind {
+  entity: typeof Document | typeof Transfer | typeof Inquiry;
+  // The machines share their event names; one loose type keeps the rules generic.
+  machine: Machine<string, 'create' | 'take' | 'escalate' | string>;
+  /** Who works items of this type. */
+  role: Role;
+  /** Statuses in which the item waits in the queue, untaken. */
+  waiting: string;
+  working: string;
+}
+
+export const KINDS: Record<ItemType, ItemKind> = {
+  document: { entity: Document, machine: documentMachine, role: 'compliance', waiting: 'pending', working: 'in_review' },
+  transfer: { entity: Transfer, machine: transferMachine, role: 'compliance', waiting: 'pending', working: 'in_review' },
+  inquiry: { entity: Inquiry, machine: inquiryMachine, role: 'service', waiting: 'open', working: 'in_progress' },
+};
+
+/** Formats integer cents as a decimal string ("1234.50"): money never passes through a float. */
+export function formatCents(cents: number): string {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+export function itemView(type: ItemType, item: Item) {
+  const base = {
+    type,
+    id: item.id,
+    customerId: item.customerId,
+    level: item.level,
+    status: item.status,
+    takenBy: item.takenBy ?? null,
+    decidedBy: item.decidedBy ?? null,
+    createdBy: item.createdBy ?? null,
+    createdAt: item.createdAt,
+    updatedAt: item.updatedAt,
+  };
+  if ('amountCents' in item) return { ...base, amount: formatCents(item.amountCents), amountCents: item.amountCents };
+  if ('problem' in item) return { ...base, problem: item.problem, answer: item.answer ?? null };
+  return { ...base, content: (item as IDocument).content };
+}
+
+/** An item of the caller's tenant, row-locked for the rest of the transaction; 404 otherwise. */
+export async function loadItem(ctx: ActionContext, type: ItemType, id: number, lock = true): Promise<Item> {
+  const item = (await ctx.em.findOne(KINDS[type].entity as typeof Document, { id, tenantId: ctx.tenantId }, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {})) as Item | null;
+  if (!item) throw new AppError('NOT_FOUND', `No ${type} ${id}.`);
+  return item;
+}
+
+/** Role and level rules for working an item (taking, reviewing, answering). */
+export function assertMayWork(actor: Actor, type: ItemType, item: Item): void {
+  if (actor.kind !== 'user') return;
+  if (actor.role !== KINDS[type].role) throw new AppError('FORBIDDEN', `Only ${KINDS[type].role} users work ${type}s.`);
+  if (actor.level < item.level) throw new AppError('LEVEL_TOO_LOW', `This ${type} needs level ${item.level}; you are level ${actor.level}.`, { required: item.level, yours: actor.level });
+  if (item.takenBy != null && item.takenBy !== actor.id && item.status === KINDS[type].working) {
+    throw new AppError('TAKEN_BY_OTHER', `This ${type} is being worked by another user.`, { takenBy: item.takenBy });
+  }
+}
+
+/** Marks a freshly flushed item as created, announces it to its workers and starts its SLA timer. */
+export function announceCreated(ctx: ActionContext, type: ItemType, item: Item): void {
+  fire(ctx, KINDS[type].machine, item, 'create');
+  ctx.notify({ role: KINDS[type].role, minLevel: item.level as Level }, { type: 'queue.item_added', item: { type, id: item.id, level: item.level } });
+  scheduleSla(ctx, type, item);
+}
+
+export function scheduleSla(ctx: ActionContext, type: ItemType, item: Item): void {
+  const level = item.level as Level;
+  ctx.enqueue('sla_escalate', { type, id: item.id, level }, { delayMs: ctx.config.slaMs[level], key: `sla:${type}:${item.id}:${level}` });
+}
+
+export async function takeItem(ctx: ActionContext, type: ItemType, id: number | undefined) {
+  const actor = ctx.actor;
+  if (actor.kind === 'user' && actor.role !== KINDS[type].role) throw new AppError('FORBIDDEN', `Only ${KINDS[type].role} users take ${type}s.`);
+  let item: Item;
+  if (id !== undefined) {
+    item = await loadItem(ctx, type, id);
+  } else {
+    const level = actor.kind === 'user' ? actor.level : MAX_LEVEL;
+    const found = await ctx.sql<{ id: number }>(
+      `select id from ${type} where tenant_id = ? and status = ? and level <= ? order by level desc, id limit 1 for update skip locked`,
+      [ctx.tenantId, KINDS[type].waiting, level],
+    );
+    if (!found[0]) throw new AppError('NOTHING_AVAILABLE', `No ${type} is waiting for your level.`);
+    item = await loadItem(ctx, type, found[0].id);
+  }
+  assertMayWork(actor, type, item);
+  if (item.status === KINDS[type].working && item.takenBy === (actor.kind === 'user' ? actor.id : null)) return itemView(type, item);
+  fire(ctx, KINDS[type].machine, item, 'take');
+  item.takenBy = actor.kind === 'user' ? actor.id : null;
+  ctx.notify({ role: KINDS[type].role, minLevel: item.level as Level }, { type: 'queue.item_taken', item: { type, id: item.id, takenBy: item.takenBy } });
+  return itemView(type, item);
+}
+
+export async function escalate(ctx: ActionContext, type: ItemType, id: number, level: number, reason?: string) {
+  const actor = ctx.actor;
+  if (actor.kind === 'user' && actor.role !== 'admin' && actor.role !== KINDS[type].role) throw new AppError('FORBIDDEN', `Only ${KINDS[type].role} users and admins escalate ${type}s.`);
+  const item = await loadItem(ctx, type, id);
+  if (actor.kind === 'user' && actor.role !== 'admin' && item.takenBy != null && item.takenBy !== actor.id && item.status === KINDS[type].working) {
+    throw new AppError('TAKEN_BY_OTHER', `This ${type} is being worked by another user.`, { takenBy: item.takenBy });
+  }
+  if (level <= item.level || level > MAX_LEVEL) {
+    throw new AppError('LEVEL_NOT_RAISED', `Escalation must raise the level above ${item.level} (at most ${MAX_LEVEL}).`, { current: item.level, requested: level });
+  }
+  const from = item.level;
+  fire(ctx, KINDS[type].machine, item, 'escalate', { reason, data: { fromLevel: from, toLevel: level } });
+  item.level = level;
+  item.takenBy = null;
+  ctx.notify({ role: KINDS[type].role, minLevel: level as Level }, { type: 'queue.item_added', item: { type, id: item.id, level } });
+  scheduleSla(ctx, type, item);
+  return itemView(type, item);
+}
+
+/** Four eyes: whoever escalated an item may not approve it. */
+export async function assertNotEscalatedBy(ctx: ActionContext, type: ItemType, id: number): Promise<void> {
+  if (ctx.actor.kind !== 'user') return;
+  const rows = await ctx.sql(`select 1 from entity_event where tenant_id = ? and entity_type = ? and entity_id = ? and event = 'escalate' and actor_id = ? limit 1`, [ctx.tenantId, type, id, ctx.actor.id]);
+  if (rows.length) throw new AppError('FOUR_EYES', `You escalated this ${type}; another reviewer must approve it.`);
+}
+
+export async function review(ctx: ActionContext, type: 'document' | 'transfer', id: number, approved: boolean, reason?: string) {
+  const item = await loadItem(ctx, type, id);
+  assertMayWork(ctx.actor, type, item);
+  if (approved) await assertNotEscalatedBy(ctx, type, id);
+  fire(ctx, KINDS[type].machine, item, approved ? 'approve' : 'reject', { reason });
+  item.decidedBy = ctx.actor.kind === 'user' ? ctx.actor.id : null;
+  item.takenBy = item.decidedBy;
+  ctx.notify({ role: KINDS[type].role, minLevel: 1 }, { type: 'queue.item_removed', item: { type, id: item.id, status: item.status } });
+  if (item.createdBy != null) ctx.notify({ userIds: [item.createdBy] }, { type: `${type}.${item.status}`, item: { type, id: item.id } });
+  return itemView(type, item);
+}
+
+/** History rows of one item, oldest first, with the actor's email ("system" for timers). */
+export async function history(ctx: ActionContext, type: string, id: number) {
+  return ctx.sql(
+    `select e.event, e.from_status as "from", e.to_status as "to", coalesce(u.email, 'system') as actor, e.reason, e.data, e.at
+       from entity_event e left join app_user u on u.id = e.actor_id
+      where e.tenant_id = ? and e.entity_type = ? and e.entity_id = ? order by e.id`,
+    [ctx.tenantId, type, id],
+  );
+}

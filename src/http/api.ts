@@ -1,0 +1,130 @@
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import { mayRun } from '../core/define-action.js';
+import type { InlineServices } from '../core/context.js';
+import { AppError } from '../core/errors.js';
+import type { Registry } from '../core/registry.js';
+import type { Actor } from '../core/roles.js';
+import type { Orm } from '../infra/db.js';
+import type { Logger } from '../infra/logger.js';
+import type { Accounts } from '../domains/accounts/service.js';
+import type { Tasks } from '../pipeline/tasks.js';
+import type { Waiters } from '../realtime/waiters.js';
+import { actionCatalogue } from './catalogue.js';
+
+export interface ApiDeps {
+  orm: Orm;
+  config: Config;
+  log: Logger;
+  registry: Registry;
+  accounts: Accounts;
+  tasks: Tasks;
+  waiters: Waiters;
+  /** Answers whether bureau can take actions now (GET /ping). */
+  ready: () => Promise<boolean>;
+}
+
+/** The seed-001 envelope, kept exactly; `name`/`password` on `task` is the seed's login shape. */
+const Envelope = z.strictObject({
+  token: z.string().max(512).optional(),
+  wait: z.number().int().min(0).optional(),
+  task: z.strictObject({
+    action: z.string().min(1).max(100),
+    data: z.unknown().optional(),
+    key: z.string().min(1).max(200).optional(),
+    name: z.string().optional(),
+    password: z.string().optional(),
+  }),
+});
+
+const issuesOf = (error: z.ZodError) => error.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code }));
+
+function bearer(ctx: Context): string | null {
+  const h = ctx.get('authorization');
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  return m?.[1] ?? null;
+}
+
+export function apiRouter(deps: ApiDeps): Router {
+  const router = new Router();
+  const em = () => deps.orm.em.fork();
+
+  const services: InlineServices = {
+    login: (name, password, tenant) => deps.accounts.login(em(), name, password, tenant),
+    logout: (token) => deps.accounts.logout(em(), token),
+    getTask: (actor, id) => deps.tasks.get(em(), actor, id),
+    cancelTask: (actor, id) => deps.tasks.cancel(em(), actor, id),
+  };
+
+  router.get('/ping', async (ctx) => {
+    const ok = await deps.ready().catch(() => false);
+    ctx.status = ok ? 200 : 503;
+    ctx.body = ok ? { ok: true } : { error: { code: 'UNAVAILABLE', message: 'Not ready.' } };
+  });
+
+  router.get('/api/v1/actions', (ctx) => {
+    ctx.body = { actions: actionCatalogue(deps.registry) };
+  });
+
+  router.get('/api/v1/tasks/:id', async (ctx) => {
+    const actor = await deps.accounts.authenticate(em(), bearer(ctx) ?? (ctx.query.token as string | undefined));
+    const id = Number(ctx.params.id);
+    if (!Number.isSafeInteger(id) || id <= 0) throw new AppError('NOT_FOUND', `No task ${ctx.params.id}.`);
+    ctx.body = { task: await deps.tasks.get(em(), actor, id) };
+  });
+
+  router.post(
+    '/api/v1',
+    async (ctx, next) => {
+      if (!ctx.is('application/json')) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the envelope as application/json.');
+      await next();
+    },
+    bodyParser({ enableTypes: ['json'], jsonLimit: deps.config.bodyLimit, encoding: 'utf-8' }),
+    async (ctx) => {
+      const parsed = Envelope.safeParse(ctx.request.body);
+      if (!parsed.success) throw new AppError('BAD_ENVELOPE', 'The body must be {"token"?, "task": {"action", "data"?, "key"?}, "wait"?}.', { issues: issuesOf(parsed.error) });
+      const { task, wait } = parsed.data;
+      const def = deps.registry.get(task.action);
+      if (!def || (def.mode === 'queued' && def.internal)) {
+        throw new AppError('UNKNOWN_ACTION', `Unknown action "${task.action}".`, { known: deps.registry.publicNames() });
+      }
+      let data = task.data ?? {};
+      if (task.name !== undefined || task.password !== undefined) {
+        if (def.name !== 'login' || task.data !== undefined) throw new AppError('BAD_ENVELOPE', '`task.name` and `task.password` are only for the seed-style login.');
+        data = { name: task.name, password: task.password };
+      }
+      const token = parsed.data.token ?? bearer(ctx);
+      const actor: Actor | null = def.roles === 'public' ? null : await deps.accounts.authenticate(em(), token);
+      if (!mayRun(def, actor)) throw new AppError('FORBIDDEN', `Your role may not run ${def.name}.`, { roles: def.roles });
+      const input = def.input.safeParse(data);
+      if (!input.success) {
+        const issues = issuesOf(input.error);
+        throw new AppError('VALIDATION_FAILED', `Invalid data for ${def.name}: ${issues.map((i) => `${i.path || '(data)'}: ${i.message}`).join('; ')}`, { issues });
+      }
+
+      if (def.mode === 'inline') {
+        ctx.body = await def.handler(input.data, { em: em(), actor, token, config: deps.config, log: deps.log, now: () => new Date(), services });
+        return;
+      }
+      const user = actor as Actor & { kind: 'user' };
+      const submitted = await deps.tasks.submit(em(), user, def, input.data, task.key);
+      ctx.set('Location', `/api/v1/tasks/${submitted.id}`);
+      if (wait && submitted.status !== 'succeeded' && submitted.status !== 'failed') {
+        const waiter = deps.waiters.wait(submitted.id, Math.min(wait, deps.config.maxWaitMs));
+        // The result may have landed before the waiter was registered.
+        const now = await deps.tasks.get(em(), user, submitted.id);
+        if (now.status === 'queued' || now.status === 'running') await waiter.done;
+        else waiter.cancel();
+      }
+      const current = wait || !submitted.created ? await deps.tasks.get(em(), user, submitted.id) : { id: submitted.id, action: def.name, status: 'queued' };
+      const final = ['succeeded', 'failed', 'cancelled'].includes(current.status);
+      ctx.status = final ? 200 : 202;
+      ctx.body = { task: current };
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,48 @@
+import { MikroORM, PostgreSqlDriver, type EntityManager } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import pg from 'pg';
+import type { Config } from '../config.js';
+import { entities } from '../entities.js';
+import { migrationsList } from '../../migrations/index.js';
+
+// bigint columns (task ids, seqs) fit in a JS number for the life of any install;
+// parse them as numbers so JSON.stringify works on every row.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export type Orm = MikroORM;
+
+export async function openOrm(config: Config, opts: { poolMax?: number } = {}): Promise<Orm> {
+  return MikroORM.init({
+    driver: PostgreSqlDriver,
+    clientUrl: config.databaseUrl,
+    entities: [...entities],
+    extensions: [Migrator],
+    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
+    pool: { min: 0, max: opts.poolMax ?? 10 },
+    allowGlobalContext: false,
+    debug: false,
+    discovery: { warnWhenNoEntities: false },
+    // A dropped connection must surface as an error the pipeline can retry, not a hang.
+    driverOptions: { connection: { connectionTimeoutMillis: 5000 } },
+  });
+}
+
+export async function migrate(orm: Orm): Promise<string[]> {
+  const applied = await orm.getMigrator().up();
+  return applied.map((m) => m.name);
+}
+
+export async function migrationStatus(orm: Orm): Promise<{ executed: string[]; pending: string[] }> {
+  const migrator = orm.getMigrator();
+  const [executed, pending] = await Promise.all([migrator.getExecutedMigrations(), migrator.getPendingMigrations()]);
+  return { executed: executed.map((m) => m.name), pending: pending.map((m) => m.name) };
+}
+
+/**
+ * Raw SQL with `?` placeholders through the ORM's connection, on `em`'s
+ * transaction when it has one. The pipeline's own bookkeeping uses this (one
+ * round trip per statement); domain handlers use the entity manager.
+ */
+export async function sql<T = Record<string, unknown>>(em: EntityManager, text: string, params: unknown[] = []): Promise<T[]> {
+  return em.getConnection().execute<T[]>(text, params as never[], 'all', em.getTransactionContext());
+}

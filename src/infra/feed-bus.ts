@@ -1,0 +1,112 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import type { Config } from '../config.js';
+import type { Logger } from './logger.js';
+
+/**
+ * A pointer to a stored feed entry, with the entry itself when it is small.
+ * `seq: null` marks a live-only status message (e.g. `running`), never replayed.
+ */
+export interface FeedMessage {
+  userId: number;
+  seq: number | null;
+  taskId: number | null;
+  body?: Record<string, unknown>;
+}
+
+/** Fans results out from workers to every web process. At-most-once: resume covers the rest. */
+export interface FeedBus {
+  publish(messages: FeedMessage[]): Promise<void>;
+  subscribe(handler: (m: FeedMessage) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+// PostgreSQL NOTIFY payloads stop at 8000 bytes; larger bodies travel as pointers.
+const MAX_INLINE_BODY = 6000;
+
+function encode(messages: FeedMessage[], limit: number | null): string {
+  return JSON.stringify(
+    messages.map((m) => {
+      if (limit === null || !m.body) return m;
+      return JSON.stringify(m.body).length > limit / Math.max(1, messages.length) ? { ...m, body: undefined } : m;
+    }),
+  );
+}
+
+function decode(payload: string, handler: (m: FeedMessage) => void, log: Logger): void {
+  try {
+    const list = JSON.parse(payload) as FeedMessage[];
+    for (const m of list) handler(m);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'dropped a malformed feed message');
+  }
+}
+
+class RedisFeedBus implements FeedBus {
+  private readonly pub: Redis;
+  private sub: Redis | null = null;
+  constructor(
+    private readonly url: string,
+    private readonly channel: string,
+    private readonly log: Logger,
+  ) {
+    this.pub = new Redis(url, { maxRetriesPerRequest: 2 });
+    this.pub.on('error', (err) => log.warn({ err: err.message }, 'feed publisher error'));
+  }
+  async publish(messages: FeedMessage[]): Promise<void> {
+    if (messages.length) await this.pub.publish(this.channel, encode(messages, null));
+  }
+  async subscribe(handler: (m: FeedMessage) => void): Promise<void> {
+    this.sub = new Redis(this.url, { maxRetriesPerRequest: null });
+    this.sub.on('error', (err) => this.log.warn({ err: err.message }, 'feed subscriber error'));
+    this.sub.on('message', (_channel: string, payload: string) => decode(payload, handler, this.log));
+    await this.sub.subscribe(this.channel);
+  }
+  async close(): Promise<void> {
+    this.pub.disconnect();
+    this.sub?.disconnect();
+  }
+}
+
+class PostgresFeedBus implements FeedBus {
+  private readonly pool: pg.Pool;
+  private listener: pg.Client | null = null;
+  private closed = false;
+  constructor(
+    private readonly url: string,
+    private readonly channel: string,
+    private readonly log: Logger,
+  ) {
+    this.pool = new pg.Pool({ connectionString: url, max: 2 });
+    this.pool.on('error', (err) => log.warn({ err: err.message }, 'feed notify pool error'));
+  }
+  async publish(messages: FeedMessage[]): Promise<void> {
+    if (messages.length) await this.pool.query('select pg_notify($1, $2)', [this.channel, encode(messages, MAX_INLINE_BODY)]);
+  }
+  async subscribe(handler: (m: FeedMessage) => void): Promise<void> {
+    const connect = async (): Promise<void> => {
+      const client = new pg.Client({ connectionString: this.url });
+      client.on('notification', (n) => n.payload && decode(n.payload, handler, this.log));
+      client.on('error', (err) => {
+        this.log.warn({ err: err.message }, 'feed listener lost its connection; reconnecting');
+        client.end().catch(() => undefined);
+        if (!this.closed) setTimeout(() => void connect().catch(() => undefined), 1000);
+      });
+      await client.connect();
+      await client.query(`listen "${this.channel.replace(/"/g, '')}"`);
+      this.listener = client;
+    };
+    await connect();
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.listener?.end().catch(() => undefined);
+    await this.pool.end().catch(() => undefined);
+  }
+}
+
+export function createFeedBus(config: Config, log: Logger): FeedBus {
+  return config.redisUrl
+    ? new RedisFeedBus(config.redisUrl, `${config.queuePrefix}:${config.feedChannel}`, log)
+    : new PostgresFeedBus(config.databaseUrl, `${config.queuePrefix}_${config.feedChannel}`.slice(0, 63), log);
+}

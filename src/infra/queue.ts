@@ -1,0 +1,119 @@
+import { Queue, Worker, createPostgresBackend, type Job, type Processor } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { Logger } from './logger.js';
+
+/** A job carries the task id only: the worker reads the task (and its input) from PostgreSQL. */
+export interface JobData {
+  taskId: number;
+}
+
+export interface Dispatch {
+  taskId: number;
+  queue: string;
+  runAt: Date | null;
+}
+
+export const jobIdFor = (taskId: number): string => `t-${taskId}`;
+
+/**
+ * bureau's only door to BullMQ. One Queue per worker kind, on Redis or on
+ * BullMQ's PostgreSQL backend (same API), chosen by config.
+ */
+export class Queues {
+  private readonly queues = new Map<string, Queue<JobData>>();
+  private readonly workers: Worker<JobData>[] = [];
+  private redis: Redis | null = null;
+
+  constructor(
+    private readonly config: Config,
+    private readonly log: Logger,
+  ) {}
+
+  /** Redis: one shared connection for producers (workers get their own, as BullMQ requires). */
+  private redisConnection(): Redis {
+    if (!this.redis) {
+      this.redis = new Redis(this.config.redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true });
+      this.redis.on('error', (err) => this.log.warn({ err: err.message }, 'queue redis connection error'));
+    }
+    return this.redis;
+  }
+
+  private pgConnection() {
+    return { connectionString: this.config.databaseUrl, schema: pgSchemaFor(this.config.queuePrefix), migrate: true, max: 8 };
+  }
+
+  queue(name: string): Queue<JobData> {
+    let q = this.queues.get(name);
+    if (!q) {
+      q =
+        this.config.queueBackend === 'redis'
+          ? new Queue<JobData>(name, { connection: this.redisConnection(), prefix: this.config.queuePrefix })
+          : (new Queue(name, { connection: this.pgConnection() }, createPostgresBackend) as unknown as Queue<JobData>);
+      q.on('error', (err) => this.log.warn({ err: err.message, queue: name }, 'queue error'));
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  /** Adds one job per task, idempotently: the job id is derived from the task id. */
+  async dispatch(items: Dispatch[]): Promise<void> {
+    const byQueue = new Map<string, Dispatch[]>();
+    for (const it of items) byQueue.set(it.queue, [...(byQueue.get(it.queue) ?? []), it]);
+    const now = Date.now();
+    await Promise.all(
+      [...byQueue].map(([name, list]) =>
+        this.queue(name).addBulk(
+          list.map((it) => ({
+            name: 'task',
+            data: { taskId: it.taskId },
+            opts: {
+              jobId: jobIdFor(it.taskId),
+              delay: it.runAt ? Math.max(0, it.runAt.getTime() - now) : 0,
+              attempts: this.config.jobAttempts,
+              backoff: { type: 'exponential', delay: this.config.jobBackoffMs },
+              removeOnComplete: { age: 3600, count: 5000 },
+              removeOnFail: { age: 7 * 24 * 3600, count: 10000 },
+            },
+          })),
+        ),
+      ),
+    );
+  }
+
+  worker(name: string, processor: Processor<JobData>, concurrency: number): Worker<JobData> {
+    const w =
+      this.config.queueBackend === 'redis'
+        ? new Worker<JobData>(name, processor, {
+            connection: new Redis(this.config.redisUrl, { maxRetriesPerRequest: null }),
+            prefix: this.config.queuePrefix,
+            concurrency,
+            // A worker killed mid-job: its lock expires and another worker takes the job over.
+            lockDuration: 30_000,
+            stalledInterval: 15_000,
+            maxStalledCount: 5,
+          })
+        : (new Worker(name, processor as Processor, { connection: this.pgConnection(), concurrency, lockDuration: 30_000, stalledInterval: 15_000, maxStalledCount: 5 }, createPostgresBackend) as unknown as Worker<JobData>);
+    w.on('error', (err) => this.log.warn({ err: err.message, queue: name }, 'worker error'));
+    this.workers.push(w);
+    return w;
+  }
+
+  async counts(): Promise<Record<string, Record<string, number>>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const [name, q] of this.queues) out[name] = await q.getJobCounts('wait', 'active', 'delayed', 'failed', 'completed');
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.workers.map((w) => w.close()));
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    if (this.redis) this.redis.disconnect();
+  }
+}
+
+export function pgSchemaFor(prefix: string): string {
+  return `bullmq_${prefix.replace(/[^a-zA-Z0-9_]/g, '_')}`.slice(0, 63);
+}
+
+export type { Job };

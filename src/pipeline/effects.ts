@@ -1,0 +1,81 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { ActionContext, EnqueueOptions, NotifyTarget } from '../core/context.js';
+import { AppError } from '../core/errors.js';
+import type { Actor } from '../core/roles.js';
+import type { TransitionRecord } from '../core/state-machine.js';
+import { sql } from '../infra/db.js';
+import type { FeedMessage } from '../infra/feed-bus.js';
+import type { Dispatch } from '../infra/queue.js';
+import type { Registry } from '../core/registry.js';
+import { appendFeed } from './feed-store.js';
+
+/**
+ * What a handler asked for besides its own writes: history rows, follow-up
+ * actions, notices. Collected during the handler, written by `persist()` in the
+ * same transaction, and acted on (publish, dispatch) only after commit.
+ */
+export class Effects {
+  readonly events: TransitionRecord[] = [];
+  readonly enqueued: { action: string; input: unknown; options: EnqueueOptions }[] = [];
+  readonly notices: { target: NotifyTarget; notice: Record<string, unknown> }[] = [];
+
+  async persist(em: EntityManager, meta: { tenantId: number; actorId: number | null; taskId: number; queueOf: (action: string) => string }): Promise<{ messages: FeedMessage[]; dispatches: Dispatch[] }> {
+    if (this.events.length) {
+      const values = this.events.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)').join(', ');
+      const params = this.events.flatMap((e) => [meta.tenantId, e.entityType, e.entityId, e.event, e.fromStatus, e.toStatus, meta.actorId, e.reason ?? null, e.data ? JSON.stringify(e.data) : null, meta.taskId]);
+      await sql(em, `insert into entity_event (tenant_id, entity_type, entity_id, event, from_status, to_status, actor_id, reason, data, task_id) values ${values}`, params);
+    }
+    const dispatches: Dispatch[] = [];
+    for (const e of this.enqueued) {
+      const queue = meta.queueOf(e.action);
+      const runAt = e.options.delayMs ? new Date(Date.now() + e.options.delayMs) : null;
+      const rows = await sql<{ id: number }>(
+        em,
+        `with t as (
+           insert into task (tenant_id, actor_id, action, queue, input, status, idem_key, run_at)
+           values (?, null, ?, ?, ?::jsonb, 'queued', ?, ?)
+           on conflict (tenant_id, idem_key) where idem_key is not null and actor_id is null do nothing
+           returning id
+         ), o as (insert into outbox (task_id, queue, run_at) select id, ?, ? from t)
+         select id from t`,
+        [meta.tenantId, e.action, queue, JSON.stringify(e.input), e.options.key ?? null, runAt, queue, runAt],
+      );
+      if (rows[0]) dispatches.push({ taskId: rows[0].id, queue, runAt });
+    }
+    const feed: { userId: number; taskId: number | null; body: Record<string, unknown> }[] = [];
+    for (const n of this.notices) {
+      const ids =
+        'userIds' in n.target
+          ? n.target.userIds
+          : (await sql<{ id: number }>(em, `select id from app_user where tenant_id = ? and role = ? and level >= ? and status = 'active'`, [meta.tenantId, n.target.role, n.target.minLevel ?? 1])).map((r) => r.id);
+      for (const userId of new Set(ids)) feed.push({ userId, taskId: meta.taskId, body: { type: 'notice', notice: n.notice } });
+    }
+    const messages = feed.length ? await appendFeed(em, meta.tenantId, feed) : [];
+    return { messages, dispatches };
+  }
+}
+
+export function buildContext(opts: { em: EntityManager; actor: Actor; taskId: number; log: Logger; config: Config; now: () => Date; registry: Registry; effects: Effects }): ActionContext {
+  const { em, actor, effects, registry } = opts;
+  return {
+    em,
+    actor,
+    tenantId: actor.tenantId,
+    taskId: opts.taskId,
+    log: opts.log,
+    config: opts.config,
+    now: opts.now,
+    sql: (text, params) => sql(em, text, params),
+    record: (event) => effects.events.push(event),
+    enqueue(action, input, options = {}) {
+      const def = registry.get(action);
+      if (!def || def.mode !== 'queued') throw new AppError('INTERNAL', `enqueue of unknown action ${action}`);
+      const parsed = def.input.safeParse(input);
+      if (!parsed.success) throw new AppError('INTERNAL', `enqueue of ${action} with bad input`);
+      effects.enqueued.push({ action, input: parsed.data, options });
+    },
+    notify: (target, notice) => effects.notices.push({ target, notice }),
+  };
+}

@@ -1,0 +1,81 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ErrorBody } from '../core/errors.js';
+import { sql } from '../infra/db.js';
+import type { FeedMessage } from '../infra/feed-bus.js';
+
+export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export const FINAL_TASK_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'cancelled'];
+export const isFinalTask = (s: string): boolean => (FINAL_TASK_STATUSES as readonly string[]).includes(s);
+
+/** The websocket message for a task: `seq` is filled in by the database when it is stored. */
+export function resultBody(task: { id: number; action: string }, status: TaskStatus, outcome: { result?: unknown; error?: ErrorBody }) {
+  return {
+    type: 'result',
+    task: { id: task.id, action: task.action, status, ...(outcome.error ? { error: outcome.error } : { result: outcome.result ?? null }) },
+  };
+}
+
+/*
+ * Seq allocation: the per-user counter row is locked by the upsert until the
+ * transaction commits, so one user's entries commit in seq order and a reader
+ * that sees seq N also sees every seq below it. Resume relies on that.
+ */
+const APPEND = `
+  with c as (
+    insert into feed_cursor (user_id, last_seq) values (?, 1)
+    on conflict (user_id) do update set last_seq = feed_cursor.last_seq + 1
+    returning last_seq
+  )
+  insert into feed_entry (user_id, seq, tenant_id, task_id, body)
+  select ?, c.last_seq, ?, ?, jsonb_set(?::jsonb, '{seq}', to_jsonb(c.last_seq)) from c
+  returning seq, body`;
+
+/**
+ * Stores a task's final status and result and appends the owner's feed entry, in
+ * one statement on the caller's transaction.
+ */
+export async function finishTask(
+  em: EntityManager,
+  task: { id: number; action: string; tenant_id: number; actor_id: number | null },
+  status: TaskStatus,
+  outcome: { result?: unknown; error?: ErrorBody },
+): Promise<FeedMessage | null> {
+  const body = resultBody(task, status, outcome);
+  const result = outcome.result === undefined ? null : JSON.stringify(outcome.result);
+  const error = outcome.error ? JSON.stringify(outcome.error) : null;
+  if (task.actor_id === null) {
+    await sql(em, 'update task set status = ?, result = ?::jsonb, error = ?::jsonb, finished_at = now() where id = ?', [status, result, error, task.id]);
+    return null;
+  }
+  const rows = await sql<{ seq: number; body: Record<string, unknown> }>(
+    em,
+    `with c as (
+       insert into feed_cursor (user_id, last_seq) values (?, 1)
+       on conflict (user_id) do update set last_seq = feed_cursor.last_seq + 1
+       returning last_seq
+     ), t as (
+       update task set status = ?, result = ?::jsonb, error = ?::jsonb, finished_at = now() where id = ?
+     )
+     insert into feed_entry (user_id, seq, tenant_id, task_id, body)
+     select ?, c.last_seq, ?, ?, jsonb_set(?::jsonb, '{seq}', to_jsonb(c.last_seq)) from c
+     returning seq, body`,
+    [task.actor_id, status, result, error, task.id, task.actor_id, task.tenant_id, task.id, JSON.stringify(body)],
+  );
+  const row = rows[0]!;
+  return { userId: task.actor_id, seq: row.seq, taskId: task.id, body: row.body };
+}
+
+/** Appends one feed entry per user (notices); users sorted so two transactions never lock counters in opposite orders. */
+export async function appendFeed(em: EntityManager, tenantId: number, entries: { userId: number; taskId: number | null; body: Record<string, unknown> }[]): Promise<FeedMessage[]> {
+  const out: FeedMessage[] = [];
+  for (const e of [...entries].sort((a, b) => a.userId - b.userId)) {
+    const [row] = await sql<{ seq: number; body: Record<string, unknown> }>(em, APPEND, [e.userId, e.userId, tenantId, e.taskId, JSON.stringify(e.body)]);
+    out.push({ userId: e.userId, seq: row!.seq, taskId: e.taskId, body: row!.body });
+  }
+  return out;
+}
+
+/** Feed entries after `after`, in order, for resume. */
+export async function readFeed(em: EntityManager, userId: number, after: number, limit = 500): Promise<{ seq: number; body: Record<string, unknown> }[]> {
+  return sql(em, 'select seq, body from feed_entry where user_id = ? and seq > ? order by seq limit ?', [userId, after, limit]);
+}

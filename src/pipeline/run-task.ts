@@ -1,0 +1,121 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { AppError, toAppError } from '../core/errors.js';
+import type { Registry } from '../core/registry.js';
+import type { Actor } from '../core/roles.js';
+import { mayRun } from '../core/define-action.js';
+import { sql, type Orm } from '../infra/db.js';
+import type { FeedBus, FeedMessage } from '../infra/feed-bus.js';
+import type { Job, JobData } from '../infra/queue.js';
+import { actorFromRow } from '../domains/accounts/service.js';
+import { buildContext, Effects } from './effects.js';
+import { finishTask, resultBody } from './feed-store.js';
+import type { Outbox } from './outbox.js';
+
+export interface WorkerDeps {
+  orm: Orm;
+  config: Config;
+  log: Logger;
+  registry: Registry;
+  bus: FeedBus;
+  outbox: Outbox;
+  now: () => Date;
+}
+
+interface TaskRow {
+  id: number;
+  tenant_id: number;
+  actor_id: number | null;
+  action: string;
+  input: unknown;
+  attempts: number;
+}
+
+/**
+ * Runs one delivery of a task's job. Safe to call any number of times for the
+ * same task: the task row, locked inside the handler's transaction, is the inbox
+ * mark, and a task that is no longer `running` is never run again.
+ */
+export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' | 'attemptsMade' | 'opts'>): Promise<void> {
+  const taskId = job.data.taskId;
+  const em = deps.orm.em.fork() as EntityManager;
+  const [task] = await sql<TaskRow>(
+    em,
+    `update task set status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now())
+      where id = ? and status in ('queued', 'running')
+      returning id, tenant_id, actor_id, action, input, attempts`,
+    [taskId],
+  );
+  if (!task) return republish(deps, em, taskId);
+  const log = deps.log.child({ taskId, action: task.action });
+  if (task.actor_id !== null) {
+    void deps.bus.publish([{ userId: task.actor_id, seq: null, taskId, body: resultBody(task, 'running', {}) }]).catch(() => undefined);
+  }
+
+  try {
+    const { messages, dispatches } = await execute(deps, em, task, log);
+    await deps.bus.publish(messages).catch((err: Error) => log.warn({ err: err.message }, 'live push failed; clients get it on resume'));
+    deps.outbox.dispatchSoon(dispatches);
+  } catch (thrown) {
+    const err = toAppError(thrown);
+    const attempts = job.opts.attempts ?? 1;
+    if (err.retryable && job.attemptsMade + 1 < attempts) {
+      log.warn({ code: err.code, attempt: job.attemptsMade + 1 }, 'task failed; will retry');
+      throw thrown;
+    }
+    if (err.code === 'INTERNAL') log.error({ err: thrown }, 'task failed with an internal error');
+    const message = await em.fork().transactional(async (tem) => {
+      const [locked] = await sql<{ status: string }>(tem as EntityManager, 'select status from task where id = ? for update', [taskId]);
+      if (locked?.status !== 'running') return null;
+      return finishTask(tem as EntityManager, task, 'failed', { error: err.toJSON() });
+    });
+    if (message) await deps.bus.publish([message]).catch(() => undefined);
+  }
+}
+
+async function execute(deps: WorkerDeps, em: EntityManager, task: TaskRow, log: Logger): Promise<{ messages: FeedMessage[]; dispatches: { taskId: number; queue: string; runAt: Date | null }[] }> {
+  const def = deps.registry.get(task.action);
+  if (!def || def.mode !== 'queued') throw new AppError('UNKNOWN_ACTION', `No queued action named ${task.action}.`);
+  // Re-checked here: the task may have been written by older code or by hand.
+  const parsed = def.input.safeParse(task.input);
+  if (!parsed.success) throw new AppError('VALIDATION_FAILED', 'The stored input no longer matches the action schema.', { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+
+  return em.transactional(async (txEm) => {
+    const tem = txEm as EntityManager;
+    const [locked] = await sql<{ status: string }>(tem, 'select status from task where id = ? for update', [task.id]);
+    if (locked?.status !== 'running') return { messages: [], dispatches: [] };
+    const actor = await loadActor(tem, task);
+    if (!mayRun(def, actor)) throw new AppError('FORBIDDEN', `A ${actor.kind === 'user' ? actor.role : 'system'} may not run ${def.name}.`);
+    const effects = new Effects();
+    const ctx = buildContext({ em: tem, actor, taskId: task.id, log, config: deps.config, now: deps.now, registry: deps.registry, effects });
+    const result = await def.handler(parsed.data, ctx);
+    await tem.flush();
+    const queueOf = (name: string) => {
+      const d = deps.registry.get(name);
+      return d?.mode === 'queued' ? deps.registry.queueFor(d, { kind: 'system', tenantId: task.tenant_id }) : 'system';
+    };
+    const side = await effects.persist(tem, { tenantId: task.tenant_id, actorId: task.actor_id, taskId: task.id, queueOf });
+    const own = await finishTask(tem, task, 'succeeded', { result: result ?? null });
+    return { messages: own ? [own, ...side.messages] : side.messages, dispatches: side.dispatches };
+  });
+}
+
+async function loadActor(em: EntityManager, task: TaskRow): Promise<Actor> {
+  if (task.actor_id === null) return { kind: 'system', tenantId: task.tenant_id };
+  const [u] = await sql<{ id: number; tenant_id: number; role: string; level: number; email: string; status: string }>(em, 'select id, tenant_id, role, level, email, status from app_user where id = ?', [task.actor_id]);
+  if (!u || u.status !== 'active') throw new AppError('FORBIDDEN', 'The account that submitted this task is no longer active.');
+  return actorFromRow(u);
+}
+
+/** A redelivered job whose task already finished: push its stored result again (clients drop seqs they have). */
+async function republish(deps: WorkerDeps, em: EntityManager, taskId: number): Promise<void> {
+  const rows = await sql<{ user_id: number; seq: number; body: Record<string, unknown> }>(
+    em,
+    `select f.user_id, f.seq, f.body from task t join feed_entry f on f.user_id = t.actor_id and f.task_id = t.id
+      where t.id = ? and f.body->>'type' = 'result' order by f.seq desc limit 1`,
+    [taskId],
+  );
+  const r = rows[0];
+  if (r) await deps.bus.publish([{ userId: r.user_id, seq: r.seq, taskId, body: r.body }]).catch(() => undefined);
+}

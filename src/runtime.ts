@@ -1,0 +1,107 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.js';
+import { buildRegistry } from './actions.js';
+import { buildApp } from './app.js';
+import type { WorkerKind } from './core/define-action.js';
+import type { Registry } from './core/registry.js';
+import { openOrm, sql, type Orm } from './infra/db.js';
+import { createFeedBus, type FeedBus } from './infra/feed-bus.js';
+import type { Logger } from './infra/logger.js';
+import { Queues } from './infra/queue.js';
+import { Accounts } from './domains/accounts/service.js';
+import { Outbox } from './pipeline/outbox.js';
+import { runTask } from './pipeline/run-task.js';
+import { Tasks } from './pipeline/tasks.js';
+import { Gateway } from './realtime/gateway.js';
+import { Waiters } from './realtime/waiters.js';
+
+/** The shared parts of any bureau process, built once from config and handed down. */
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  orm: Orm;
+  registry: Registry;
+  queues: Queues;
+  bus: FeedBus;
+  outbox: Outbox;
+  accounts: Accounts;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
+  const orm = await openOrm(config, { poolMax: 16 });
+  const registry = buildRegistry();
+  const queues = new Queues(config, log);
+  const bus = createFeedBus(config, log);
+  const outbox = new Outbox(() => orm.em.fork(), queues, log);
+  const accounts = new Accounts({ ttlMs: config.sessionTtlMs, cost: config.argon2 });
+  return {
+    config,
+    log,
+    orm,
+    registry,
+    queues,
+    bus,
+    outbox,
+    accounts,
+    async close() {
+      await outbox.stop();
+      await queues.close();
+      await bus.close();
+      await orm.close(true);
+    },
+  };
+}
+
+export interface WebHandle {
+  server: http.Server;
+  port: number;
+  gateway: Gateway;
+  close(): Promise<void>;
+}
+
+/** HTTP + websocket on one port. Results arrive from workers over the feed bus. */
+export async function startWeb(rt: Runtime, opts: { port?: number; host?: string } = {}): Promise<WebHandle> {
+  const waiters = new Waiters();
+  const tasks = new Tasks(rt.registry, rt.outbox, rt.bus);
+  const gateway = new Gateway({ orm: rt.orm, accounts: rt.accounts, config: rt.config, log: rt.log });
+  await rt.bus.subscribe((m) => {
+    gateway.deliver(m);
+    waiters.onMessage(m);
+  });
+  const ready = async () => {
+    await sql(rt.orm.em.fork(), 'select 1');
+    return true;
+  };
+  const app = buildApp({ orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, accounts: rt.accounts, tasks, waiters, ready });
+  const server = http.createServer(app.callback());
+  server.keepAliveTimeout = 65_000;
+  gateway.attach(server);
+  rt.outbox.startRelay(rt.config.outboxRelayIntervalMs);
+  await new Promise<void>((resolve) => server.listen(opts.port ?? rt.config.port, opts.host ?? rt.config.host, resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    server,
+    port,
+    gateway,
+    async close() {
+      await gateway.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** One BullMQ worker per kind; SIGTERM lets in-flight jobs finish (close waits for them). */
+export async function startWorkers(rt: Runtime, kinds: readonly WorkerKind[]): Promise<{ close(): Promise<void> }> {
+  const deps = { orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, bus: rt.bus, outbox: rt.outbox, now: () => new Date() };
+  const workers = kinds.map((kind) => rt.queues.worker(kind, (job) => runTask(deps, job), rt.config.workerConcurrency));
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  if (kinds.includes('system')) rt.outbox.startRelay(rt.config.outboxRelayIntervalMs);
+  return {
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}

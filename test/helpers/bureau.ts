@@ -1,0 +1,234 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import WebSocket from 'ws';
+import { loadConfig, type Config } from '../../src/config.js';
+import { WORKER_KINDS, type WorkerKind } from '../../src/core/define-action.js';
+import { migrate, openOrm } from '../../src/infra/db.js';
+import { createLogger } from '../../src/infra/logger.js';
+import { migrateQueueSchema } from '../../src/infra/queue-schema.js';
+import { openRuntime, startWeb, startWorkers, type Runtime, type WebHandle } from '../../src/runtime.js';
+import { loadDemo } from '../../fixtures/demo.js';
+
+/** Where the tests find PostgreSQL and Redis (the machine's own services by default). */
+export const TEST_PG = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const DEMO_PASSWORD = 'demo-password-for-tests';
+const TEMPLATE = 'bureau_test_template';
+const TEST_ARGON2 = { memoryCost: 2048, timeCost: 1 };
+
+function dbUrl(name: string): string {
+  const u = new URL(TEST_PG);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: TEST_PG });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Fingerprint of what shapes the template: rebuild it when migrations or the demo set change. */
+function fingerprint(): string {
+  const h = createHash('sha256');
+  for (const f of ['migrations/index.ts', 'fixtures/demo.ts']) h.update(readFileSync(f));
+  return h.digest('hex').slice(0, 16);
+}
+
+let templateReady: Promise<void> | null = null;
+
+/** One migrated database with the demo data, cloned per test file (fast: CREATE DATABASE ... TEMPLATE). */
+export function ensureTemplate(): Promise<void> {
+  templateReady ??= admin(async (c) => {
+    const fp = fingerprint();
+    await c.query('select pg_advisory_lock(424242)');
+    try {
+      const { rows } = await c.query(`select shobj_description(oid, 'pg_database') as fp from pg_database where datname = $1`, [TEMPLATE]);
+      if (rows[0]?.fp === fp) return;
+      await c.query(`drop database if exists ${TEMPLATE} with (force)`);
+      await c.query(`create database ${TEMPLATE}`);
+      const config = loadConfig({}, { databaseUrl: dbUrl(TEMPLATE), argon2: TEST_ARGON2, logLevel: 'silent' });
+      const orm = await openOrm(config, { poolMax: 2 });
+      try {
+        await migrate(orm);
+        await loadDemo(orm.em.fork(), DEMO_PASSWORD, config);
+      } finally {
+        await orm.close(true);
+      }
+      await c.query(`comment on database ${TEMPLATE} is '${fp}'`);
+    } finally {
+      await c.query('select pg_advisory_unlock(424242)');
+    }
+  });
+  return templateReady;
+}
+
+export interface TestBureauOptions {
+  queueBackend?: 'redis' | 'postgres';
+  /** No Redis at all: queues on PostgreSQL, fan-out by LISTEN/NOTIFY. */
+  noRedis?: boolean;
+  workers?: readonly WorkerKind[];
+  config?: Partial<Config>;
+}
+
+export interface TestBureau {
+  url: string;
+  config: Config;
+  rt: Runtime;
+  web: WebHandle;
+  db: pg.Pool;
+  login(email: string, password?: string): Promise<string>;
+  post(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  /** Posts an action and waits (up to 10 s) for its final result. */
+  act(token: string, action: string, data?: unknown, extra?: Record<string, unknown>): Promise<{ status: number; body: any }>;
+  feed(token: string, after?: number): Promise<Feed>;
+  stopWorkers(): Promise<void>;
+  startWorkers(kinds?: readonly WorkerKind[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A bureau (web + workers in this process) on its own database clone and queue prefix. */
+export async function startTestBureau(opts: TestBureauOptions = {}): Promise<TestBureau> {
+  await ensureTemplate();
+  const id = randomBytes(4).toString('hex');
+  const dbName = `bureau_t_${id}`;
+  await admin((c) => c.query(`create database ${dbName} template ${TEMPLATE}`));
+  const queueBackend = opts.noRedis ? 'postgres' : (opts.queueBackend ?? 'redis');
+  const config = loadConfig({}, {
+    env: 'test',
+    databaseUrl: dbUrl(dbName),
+    redisUrl: opts.noRedis ? '' : TEST_REDIS,
+    queueBackend,
+    queuePrefix: `bt${id}`,
+    argon2: TEST_ARGON2,
+    logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+    outboxRelayIntervalMs: 200,
+    jobBackoffMs: 100,
+    ...opts.config,
+  });
+  if (queueBackend === 'postgres') await migrateQueueSchema(config);
+  const log = createLogger(config.logLevel, 'test');
+  const rt = await openRuntime(config, log);
+  const web = await startWeb(rt, { port: 0, host: '127.0.0.1' });
+  let workers = await startWorkers(rt, opts.workers ?? WORKER_KINDS);
+  const url = `http://127.0.0.1:${web.port}`;
+  const db = new pg.Pool({ connectionString: config.databaseUrl, max: 3 });
+
+  const post = async (body: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${url}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* leave as text */
+    }
+    return { status: res.status, body: parsed as any };
+  };
+
+  return {
+    url,
+    config,
+    rt,
+    web,
+    db,
+    post,
+    async login(email, password = DEMO_PASSWORD) {
+      const r = await post({ task: { action: 'login', data: { name: email, password } } });
+      if (r.status !== 200) throw new Error(`login ${email} failed: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body.token as string;
+    },
+    act: (token, action, data = {}, extra = {}) => post({ token, task: { action, data, ...extra }, wait: 10_000 }),
+    feed: (token, after = 0) => openFeed(url, token, after),
+    async stopWorkers() {
+      await workers.close();
+    },
+    async startWorkers(kinds = WORKER_KINDS) {
+      workers = await startWorkers(rt, kinds);
+    },
+    async close() {
+      await web.close();
+      await workers.close();
+      await rt.close();
+      await db.end();
+      await admin((c) => c.query(`drop database if exists ${dbName} with (force)`));
+      if (!opts.noRedis) await dropRedisPrefix(config.queuePrefix);
+    },
+  };
+}
+
+export async function dropRedisPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(TEST_REDIS);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export interface Feed {
+  ws: WebSocket;
+  messages: any[];
+  results(): any[];
+  waitFor(pred: (m: any) => boolean, ms?: number): Promise<any>;
+  close(): Promise<void>;
+}
+
+/** A websocket client speaking bureau's /ws protocol; resolves after the hello. */
+export function openFeed(url: string, token: string, after = 0, origin?: string): Promise<Feed> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url.replace(/^http/, 'ws') + '/ws', origin ? { origin } : {});
+    const messages: any[] = [];
+    const listeners = new Set<() => void>();
+    const feed: Feed = {
+      ws,
+      messages,
+      results: () => messages.filter((m) => m.type === 'result' && m.seq !== undefined),
+      waitFor(pred, ms = 10_000) {
+        return new Promise((res, rej) => {
+          const found = messages.find(pred);
+          if (found) return res(found);
+          const check = () => {
+            const m = messages.find(pred);
+            if (m) {
+              listeners.delete(check);
+              clearTimeout(timer);
+              res(m);
+            }
+          };
+          const timer = setTimeout(() => {
+            listeners.delete(check);
+            rej(new Error(`no matching feed message in ${ms} ms; got ${JSON.stringify(messages.slice(-5))}`));
+          }, ms);
+          listeners.add(check);
+        });
+      },
+      close: () =>
+        new Promise((res) => {
+          if (ws.readyState === WebSocket.CLOSED) return res();
+          ws.once('close', () => res());
+          ws.close();
+        }),
+    };
+    ws.on('open', () => ws.send(JSON.stringify({ token, after })));
+    ws.on('message', (raw) => {
+      const m = JSON.parse(raw.toString());
+      messages.push(m);
+      if (m.type === 'hello') resolve(feed);
+      for (const l of [...listeners]) l();
+    });
+    ws.on('close', (code) => reject(new Error(`websocket closed before hello (${code}): ${JSON.stringify(messages)}`)));
+    ws.on('error', reject);
+  });
+}

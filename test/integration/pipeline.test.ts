@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { startTestBureau, type TestBureau } from '../helpers/bureau.js';
+
+describe('the action pipeline', () => {
+  let b: TestBureau;
+  let admin: string;
+  before(async () => {
+    b = await startTestBureau();
+    admin = await b.login('admin@acme.test');
+  });
+  after(() => b.close());
+
+  it('answers 202 with a queued task id at once, then pushes the result over the websocket', async () => {
+    const feed = await b.feed(admin, 0);
+    const r = await b.post({ token: admin, task: { action: 'create_customer', data: { name: 'Grace Hopper' } } });
+    assert.equal(r.status, 202);
+    assert.equal(r.body.task.status, 'queued');
+    assert.equal(typeof r.body.task.id, 'number');
+    const m = await feed.waitFor((x) => x.type === 'result' && x.task.id === r.body.task.id && x.task.status === 'succeeded');
+    assert.equal(m.task.action, 'create_customer');
+    assert.equal(m.task.result.name, 'Grace Hopper');
+    assert.equal(typeof m.seq, 'number');
+    await feed.close();
+  });
+
+  it('holds the reply for the result when asked to wait', async () => {
+    const r = await b.act(admin, 'create_customer', { name: 'Alan Turing' });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.task.status, 'succeeded');
+    assert.equal(r.body.task.result.name, 'Alan Turing');
+  });
+
+  it('returns the first task for a repeated idempotency key and creates nothing twice', async () => {
+    const body = { token: admin, task: { action: 'create_customer', data: { name: 'Once Only' }, key: 'k-1' } };
+    const first = await b.post(body);
+    const second = await b.post(body);
+    assert.equal(second.body.task.id, first.body.task.id);
+    await b.act(admin, 'get_task_result', { id: first.body.task.id });
+    const { rows } = await b.db.query(`select count(*)::int as n from customer where name = 'Once Only'`);
+    assert.equal(rows[0].n, 1);
+  });
+
+  it('replays every missed result in order to a client that reconnects with its last seq', async () => {
+    const feed = await b.feed(admin, 0);
+    const before = feed.results();
+    const last = before.length ? before[before.length - 1].seq : 0;
+    await feed.close();
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await b.act(admin, 'create_customer', { name: `Missed ${i}` })).body.task.id);
+    const again = await b.feed(admin, last);
+    await again.waitFor((m) => m.type === 'result' && m.task.id === ids[4]);
+    const seqs = again.results().map((m) => m.seq);
+    assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y));
+    assert.equal(new Set(seqs).size, seqs.length);
+    assert.ok(seqs.every((s) => s > last));
+    assert.deepEqual(again.results().map((m) => m.task.id).filter((id) => ids.includes(id)), ids);
+    await again.close();
+  });
+});

@@ -1,0 +1,19 @@
+import { loadConfig } from '../src/config.js';
+import type { WorkerKind } from '../src/core/define-action.js';
+import { createLogger } from '../src/infra/logger.js';
+import { onShutdown, requireUrls } from '../src/process.js';
+import { openRuntime, startWorkers } from '../src/runtime.js';
+
+/** Shared entry of every worker process: one or more kinds, each its own BullMQ queue. */
+export async function runWorkerProcess(kinds: readonly WorkerKind[]): Promise<void> {
+  const config = loadConfig();
+  requireUrls(config);
+  const log = createLogger(config.logLevel, `worker:${kinds.join('+')}`);
+  const rt = await openRuntime(config, log);
+  const workers = await startWorkers(rt, kinds);
+  log.info({ kinds, concurrency: config.workerConcurrency }, 'workers ready');
+  onShutdown(log, async () => {
+    await workers.close();
+    await rt.close();
+  });
+}
