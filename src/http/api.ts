@@ -14,6 +14,7 @@ import type { Accounts } from '../domains/accounts/service.js';
 import type { Tasks } from '../pipeline/tasks.js';
 import type { Waiters } from '../realtime/waiters.js';
 import { actionCatalogue } from './catalogue.js';
+import { fromHttpError } from './errors.js';
 
 export interface ApiDeps {
   orm: Orm;
@@ -82,7 +83,14 @@ export function apiRouter(deps: ApiDeps): Router {
       if (!ctx.is('application/json')) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the envelope as application/json.');
       await next();
     },
-    bodyParser({ enableTypes: ['json'], jsonLimit: deps.config.bodyLimit, encoding: 'utf-8' }),
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: deps.config.bodyLimit,
+      encoding: 'utf-8',
+      onError: (err) => {
+        throw fromHttpError(err) ?? new AppError('BAD_JSON', 'The request body could not be read as JSON.');
+      },
+    }),
     async (ctx) => {
       const parsed = Envelope.safeParse(ctx.request.body);
       if (!parsed.success) throw new AppError('BAD_ENVELOPE', 'The body must be {"token"?, "task": {"action", "data"?, "key"?}, "wait"?}.', { issues: issuesOf(parsed.error) });

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { AppError, toAppError } from '../core/errors.js';
 
 /** Errors koa's body parser (co-body / raw-body) throws, by their `type`. */
-function fromHttpError(err: { type?: string; status?: number; expose?: boolean; message?: string }): AppError | null {
+export function fromHttpError(err: { type?: string; status?: number; expose?: boolean; message?: string }): AppError | null {
+  if (err instanceof SyntaxError) return new AppError('BAD_JSON', 'The request body is not valid JSON.');
   switch (err.type) {
     case 'entity.too.large':
       return new AppError('PAYLOAD_TOO_LARGE', 'The request body is larger than the limit.');

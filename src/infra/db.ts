@@ -44,5 +44,12 @@ export async function migrationStatus(orm: Orm): Promise<{ executed: string[]; p
  * round trip per statement); domain handlers use the entity manager.
  */
 export async function sql<T = Record<string, unknown>>(em: EntityManager, text: string, params: unknown[] = []): Promise<T[]> {
-  return em.getConnection().execute<T[]>(text, params as never[], 'all', em.getTransactionContext());
+  // knex would splice an array parameter into a list (`any(1, 2)`); send it as one PostgreSQL array literal instead (cast it: `any(?::int[])`).
+  const values = params.map((p) => (Array.isArray(p) ? pgArray(p) : p));
+  return em.getConnection().execute<T[]>(text, values as never[], 'all', em.getTransactionContext());
+}
+
+/** A JS array as a PostgreSQL array literal, quoted the way node-postgres quotes one. */
+function pgArray(items: unknown[]): string {
+  return `{${items.map((v) => (v === null || v === undefined ? 'NULL' : typeof v === 'number' ? String(v) : `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
 }

@@ -283,8 +283,10 @@ async function reclaimPostmasterLock(dataDir: string, log: (msg: string) => void
     await sleep(100);
     users = await processesIn(dataDir);
   }
-  if (isAlive(pid)) {
-    log(`removing stale postmaster.pid in ${dataDir} (pid ${pid} is an unrelated process now)`);
+  // No postgres runs in the directory now, so a live pid in the lock file is someone else (or a zombie).
+  const stale = await readPostmasterPid(dataDir);
+  if (stale !== undefined && isAlive(stale)) {
+    log(`removing stale postmaster.pid in ${dataDir} (pid ${stale} is no postgres of this directory)`);
     await fs.rm(path.join(dataDir, 'postmaster.pid'), { force: true });
   }
 }
@@ -327,7 +329,7 @@ async function terminate(pid: number, steps: ReadonlyArray<readonly [NodeJS.Sign
     }
     if (await waitForExit(pid, graceMs)) return;
   }
-  if (isAlive(pid)) throw new Error(`postgres (pid ${pid}) survived SIGKILL`);
+  throw new Error(`postgres (pid ${pid}) survived SIGKILL`);
 }
 
 /**
@@ -417,13 +419,19 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Resolves true once `pid` is dead or a zombie (an orphan's new parent, often a lazy pid 1, may reap it late). */
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
+  while (isAlive(pid) && !(await isZombie(pid))) {
     if (Date.now() >= deadline) return false;
     await sleep(50);
   }
   return true;
+}
+
+async function isZombie(pid: number): Promise<boolean> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
 }
 
 async function exists(file: string): Promise<boolean> {

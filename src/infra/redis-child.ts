@@ -117,7 +117,8 @@ async function launch(binary: string, dataDir: string, port: number, log: (msg: 
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   const spawnFailed = new Promise<never>((_, reject) => {
-    child.once('error', (err) => reject(new Error(`could not start ${setpriv ?? binary}: ${err.message}`)));
+    // `on`, not `once`: a later failed kill() also emits `error`, which must not go unhandled.
+    child.on('error', (err) => reject(new Error(`could not start ${setpriv ?? binary}: ${err.message}`)));
   });
   const exitedEarly = exited.then(({ code, signal }) => {
     throw withTail(`redis-server exited during startup (code ${code ?? 'null'}, signal ${signal ?? 'null'}, port ${port})`);
@@ -132,11 +133,13 @@ async function launch(binary: string, dataDir: string, port: number, log: (msg: 
     stopping ??= (async () => {
       if (child.pid !== undefined && stillRunning()) {
         child.kill('SIGTERM');
-        const timer = sleep(TERM_GRACE_MS).then(() => 'timeout' as const);
-        if ((await Promise.race([exited, timer])) === 'timeout' && stillRunning()) {
+        const escalate = setTimeout(() => {
+          if (!stillRunning()) return;
           log(`redis-server (pid ${child.pid}) ignored SIGTERM for ${TERM_GRACE_MS} ms, sending SIGKILL`);
           child.kill('SIGKILL');
-        }
+        }, TERM_GRACE_MS);
+        await exited;
+        clearTimeout(escalate);
       }
       if (child.pid !== undefined) await exited;
       running.delete(child);
@@ -254,15 +257,22 @@ async function killAndWait(pid: number): Promise<void> {
     }
     const deadline = Date.now() + TERM_GRACE_MS;
     while (Date.now() < deadline) {
-      try {
-        process.kill(pid, 0);
-      } catch {
-        return;
-      }
+      if (await isGone(pid)) return;
       await sleep(50);
     }
   }
   throw new Error(`redis-server (pid ${pid}) survived SIGKILL`);
+}
+
+/** Dead, or a zombie its new parent (often a lazy pid 1 in containers) has yet to reap. */
+async function isGone(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
 }
 
 function findOnPath(name: string): string | null {

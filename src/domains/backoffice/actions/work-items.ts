@@ -74,7 +74,7 @@ export const listQueue = defineAction({
   async handler(input, ctx) {
     const level = ctx.actor.kind === 'user' ? ctx.actor.level : 3;
     const open = input.type === 'inquiry' ? ['open', 'in_progress', 'answered'] : ['pending', 'in_review'];
-    const rows = await ctx.sql<{ id: number }>(`select id from ${input.type} where tenant_id = ? and status = any(?) and level <= ? order by id limit ?`, [ctx.tenantId, open, level, input.limit ?? 50]);
+    const rows = await ctx.sql<{ id: number }>(`select id from ${input.type} where tenant_id = ? and status = any(?::text[]) and level <= ? order by id limit ?`, [ctx.tenantId, open, level, input.limit ?? 50]);
     const items = [];
     for (const r of rows) items.push(itemView(input.type, await loadItem(ctx, input.type, r.id, false)));
     return { type: input.type, items };
