@@ -24,6 +24,9 @@ export interface Config {
   workerConcurrency: number;
   jobAttempts: number;
   jobBackoffMs: number;
+  /** How long a worker holds a job before another may take it over (a killed worker's jobs come back after this). */
+  jobLockMs: number;
+  stalledIntervalMs: number;
   /** SLA per required level: how long a review or inquiry may stay untaken before the system escalates it. */
   slaMs: Record<1 | 2 | 3, number>;
   outboxRelayIntervalMs: number;
@@ -68,6 +71,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     workerConcurrency: int(env, 'WORKER_CONCURRENCY', 32),
     jobAttempts: int(env, 'JOB_ATTEMPTS', 8),
     jobBackoffMs: int(env, 'JOB_BACKOFF_MS', 500),
+    jobLockMs: int(env, 'JOB_LOCK_MS', 30_000),
+    stalledIntervalMs: int(env, 'STALLED_INTERVAL_MS', 15_000),
     slaMs: {
       1: int(env, 'SLA_LEVEL1_MS', 4 * hour),
       2: int(env, 'SLA_LEVEL2_MS', 8 * hour),

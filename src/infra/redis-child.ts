@@ -123,26 +123,26 @@ async function launch(binary: string, dataDir: string, port: number, log: (msg: 
   const exitedEarly = exited.then(({ code, signal }) => {
     throw withTail(`redis-server exited during startup (code ${code ?? 'null'}, signal ${signal ?? 'null'}, port ${port})`);
   });
-  // Both reject long after a successful start too (or never); only the race below may observe them.
-  spawnFailed.catch(() => {});
-  exitedEarly.catch(() => {});
-
   const stillRunning = () => child.exitCode === null && child.signalCode === null;
+  const ready = waitForPong(port, READY_TIMEOUT_MS, stillRunning).then((ok) => {
+    if (!ok && stillRunning()) throw withTail(`redis-server did not answer PING on port ${port} within ${READY_TIMEOUT_MS} ms`);
+  });
+  // The losers of the race below may still reject later (exitedEarly does after every
+  // normal stop); that must not surface as an unhandled rejection.
+  for (const p of [spawnFailed, exitedEarly, ready]) p.catch(() => {});
+
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      if (child.pid !== undefined && stillRunning()) {
-        child.kill('SIGTERM');
-        const escalate = setTimeout(() => {
-          if (!stillRunning()) return;
-          log(`redis-server (pid ${child.pid}) ignored SIGTERM for ${TERM_GRACE_MS} ms, sending SIGKILL`);
-          child.kill('SIGKILL');
-        }, TERM_GRACE_MS);
-        await exited;
-        clearTimeout(escalate);
-      }
-      if (child.pid !== undefined) await exited;
-      running.delete(child);
+      if (child.pid === undefined) return; // never started, so no `exit` will come
+      if (stillRunning()) child.kill('SIGTERM');
+      const escalate = setTimeout(() => {
+        if (!stillRunning()) return;
+        log(`redis-server (pid ${child.pid}) ignored SIGTERM for ${TERM_GRACE_MS} ms, sending SIGKILL`);
+        child.kill('SIGKILL');
+      }, TERM_GRACE_MS);
+      await exited;
+      clearTimeout(escalate);
     })();
     return stopping;
   };
@@ -151,9 +151,7 @@ async function launch(binary: string, dataDir: string, port: number, log: (msg: 
     await Promise.race([
       spawnFailed,
       exitedEarly,
-      waitForPong(port, READY_TIMEOUT_MS, stillRunning).then((ok) => {
-        if (!ok) throw withTail(`redis-server did not answer PING on port ${port} within ${READY_TIMEOUT_MS} ms`);
-      }),
+      ready,
     ]);
   } catch (err) {
     await stop();
@@ -194,6 +192,8 @@ function ping(port: number): Promise<boolean> {
     };
     socket.setTimeout(PING_TIMEOUT_MS, () => finish(false));
     socket.once('error', () => finish(false));
+    // A peer that hangs up without answering (not redis, or redis going down) ends here.
+    socket.once('close', () => finish(false));
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk) => {
       reply += chunk.toString('latin1');

@@ -43,9 +43,23 @@ function fingerprint(): string {
 
 let templateReady: Promise<void> | null = null;
 
+/** Fails fast, with the address, when the test Redis is not there (instead of hanging in BullMQ's retries). */
+async function checkRedis(): Promise<void> {
+  const redis = new Redis(TEST_REDIS, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (err) {
+    throw new Error(`the tests need Redis at ${TEST_REDIS} (set TEST_REDIS_URL): ${(err as Error).message}`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** One migrated database with the demo data, cloned per test file (fast: CREATE DATABASE ... TEMPLATE). */
 export function ensureTemplate(): Promise<void> {
-  templateReady ??= admin(async (c) => {
+  templateReady ??= checkRedis().then(() => admin(async (c) => {
     const fp = fingerprint();
     await c.query('select pg_advisory_lock(424242)');
     try {
@@ -65,7 +79,7 @@ export function ensureTemplate(): Promise<void> {
     } finally {
       await c.query('select pg_advisory_unlock(424242)');
     }
-  });
+  }));
   return templateReady;
 }
 

@@ -5,6 +5,7 @@ import { MAX_LEVEL, type Actor, type Level, type Role } from '../../core/roles.j
 import { fire, type Machine } from '../../core/state-machine.js';
 import { Document, Inquiry, Transfer, type IDocument, type IInquiry, type ITransfer } from './entities.js';
 import { documentMachine, inquiryMachine, transferMachine } from './machines.js';
+import { formatCents } from './money.js';
 
 export const ITEM_TYPES = ['document', 'transfer', 'inquiry'] as const;
 export type ItemType = (typeof ITEM_TYPES)[number];
@@ -26,13 +27,6 @@ export const KINDS: Record<ItemType, ItemKind> = {
   transfer: { entity: Transfer, machine: transferMachine, role: 'compliance', waiting: 'pending', working: 'in_review' },
   inquiry: { entity: Inquiry, machine: inquiryMachine, role: 'service', waiting: 'open', working: 'in_progress' },
 };
-
-/** Formats integer cents as a decimal string ("1234.50"): money never passes through a float. */
-export function formatCents(cents: number): string {
-  const sign = cents < 0 ? '-' : '';
-  const abs = Math.abs(cents);
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
-}
 
 export function itemView(type: ItemType, item: Item) {
   const base = {
@@ -108,9 +102,8 @@ export async function escalate(ctx: ActionContext, type: ItemType, id: number, l
   const actor = ctx.actor;
   if (actor.kind === 'user' && actor.role !== 'admin' && actor.role !== KINDS[type].role) throw new AppError('FORBIDDEN', `Only ${KINDS[type].role} users and admins escalate ${type}s.`);
   const item = await loadItem(ctx, type, id);
-  if (actor.kind === 'user' && actor.role !== 'admin' && item.takenBy != null && item.takenBy !== actor.id && item.status === KINDS[type].working) {
-    throw new AppError('TAKEN_BY_OTHER', `This ${type} is being worked by another user.`, { takenBy: item.takenBy });
-  }
+  // Admins may escalate anything; a reviewer only what they may work (else a junior could push an item out of reach).
+  if (actor.kind === 'user' && actor.role !== 'admin') assertMayWork(actor, type, item);
   if (level <= item.level || level > MAX_LEVEL) {
     throw new AppError('LEVEL_NOT_RAISED', `Escalation must raise the level above ${item.level} (at most ${MAX_LEVEL}).`, { current: item.level, requested: level });
   }

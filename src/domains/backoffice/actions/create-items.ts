@@ -4,6 +4,7 @@ import type { ActionContext } from '../../../core/context.js';
 import { AppError } from '../../../core/errors.js';
 import { actorId } from '../../../core/roles.js';
 import { Customer, Document, Inquiry, Transfer } from '../entities.js';
+import { toCents } from '../money.js';
 import { announceCreated, itemView } from '../rules.js';
 import { Amount, Id, Level } from '../schemas.js';
 
@@ -38,7 +39,8 @@ export const createTransfer = defineAction({
   example: { cid: 1, amount: '1250.00', level: 2 },
   async handler(input, ctx) {
     await assertCustomer(ctx, input.cid);
-    const transfer = ctx.em.create(Transfer, { tenantId: ctx.tenantId, customerId: input.cid, amountCents: input.amount, level: input.level ?? 1, status: 'pending', createdBy: actorId(ctx.actor) });
+    const amountCents = toCents(input.amount)!; // the schema lets only valid amounts through
+    const transfer = ctx.em.create(Transfer, { tenantId: ctx.tenantId, customerId: input.cid, amountCents, level: input.level ?? 1, status: 'pending', createdBy: actorId(ctx.actor) });
     await ctx.em.flush();
     announceCreated(ctx, 'transfer', transfer);
     return itemView('transfer', transfer);

@@ -2,7 +2,7 @@ import { defineAction } from '../../../core/define-action.js';
 import { AppError } from '../../../core/errors.js';
 import { ROLES } from '../../../core/roles.js';
 import { Customer } from '../entities.js';
-import { formatCents } from '../rules.js';
+import { formatCents } from '../money.js';
 import { ById } from '../schemas.js';
 
 /** A customer with its documents, transfers and inquiries (the latest 50 of each). */

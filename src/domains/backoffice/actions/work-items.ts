@@ -59,7 +59,8 @@ export const escalateTask = defineAction({
   summary: 'Raises the level an item needs (never lowers it; 3 is the top) and puts it back in the queue for that level. Recorded in its history.',
   roles: ['admin', 'compliance', 'service'],
   worker: 'caller',
-  input: z.strictObject({ id: Id, type: ItemTypeSchema, level: Level, reason: z.string().max(2000).optional() }),
+  // Any positive level: one above 3 reaches the handler and fails LEVEL_NOT_RAISED ("3 is the top").
+  input: z.strictObject({ id: Id, type: ItemTypeSchema, level: z.number().int().positive(), reason: z.string().max(2000).optional() }),
   example: { id: 1, type: 'transfer', level: 2, reason: 'Amount above my limit' },
   handler: (input, ctx) => escalate(ctx, input.type, input.id, input.level, input.reason),
 });
