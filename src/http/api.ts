@@ -118,7 +118,8 @@ export function apiRouter(deps: ApiDeps): Router {
         return;
       }
       const user = actor as Actor & { kind: 'user' };
-      const submitted = await deps.tasks.submit(em(), user, def, input.data, task.key);
+      // The task keeps the input as sent (validated, not transformed): the worker parses it once more, so a converting schema must not run twice.
+      const submitted = await deps.tasks.submit(em(), user, def, data, task.key);
       ctx.set('Location', `/api/v1/tasks/${submitted.id}`);
       if (wait && submitted.status !== 'succeeded' && submitted.status !== 'failed') {
         const waiter = deps.waiters.wait(submitted.id, Math.min(wait, deps.config.maxWaitMs));

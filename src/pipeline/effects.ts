@@ -74,7 +74,7 @@ export function buildContext(opts: { em: EntityManager; actor: Actor; taskId: nu
       if (!def || def.mode !== 'queued') throw new AppError('INTERNAL', `enqueue of unknown action ${action}`);
       const parsed = def.input.safeParse(input);
       if (!parsed.success) throw new AppError('INTERNAL', `enqueue of ${action} with bad input`);
-      effects.enqueued.push({ action, input: parsed.data, options });
+      effects.enqueued.push({ action, input, options });
     },
     notify: (target, notice) => effects.notices.push({ target, notice }),
   };

@@ -14,6 +14,7 @@ export class Outbox {
   private flushTimer: NodeJS.Timeout | null = null;
   private relayTimer: NodeJS.Timeout | null = null;
   private relaying = false;
+  private pass: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(
@@ -83,14 +84,16 @@ export class Outbox {
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'outbox relay pass failed');
       }
-      if (!this.stopped) this.relayTimer = setTimeout(() => void tick(), intervalMs);
+      if (!this.stopped) this.relayTimer = setTimeout(() => (this.pass = tick()), intervalMs);
     };
-    this.relayTimer = setTimeout(() => void tick(), intervalMs);
+    this.relayTimer = setTimeout(() => (this.pass = tick()), intervalMs);
   }
 
+  /** Stops the relay and waits for a pass in flight: it holds a database connection until its queue add returns. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.relayTimer) clearTimeout(this.relayTimer);
+    await this.pass;
     await this.flushDone();
   }
 }

@@ -83,6 +83,23 @@ export function ensureTemplate(): Promise<void> {
   return templateReady;
 }
 
+/**
+ * The template's demo SLA timers were set when the template was built; move them
+ * so they are as far in the future as when they were made, or an old template
+ * would fire them all at the first relay pass.
+ */
+async function rebaseTimers(url: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(`with t as (update task set run_at = now() + (run_at - created_at), created_at = now()
+                               where status = 'queued' and run_at is not null returning id, run_at)
+                   update outbox o set run_at = t.run_at, created_at = now() - interval '1 hour' from t where o.task_id = t.id`);
+  } finally {
+    await c.end();
+  }
+}
+
 export interface TestBureauOptions {
   queueBackend?: 'redis' | 'postgres';
   /** No Redis at all: queues on PostgreSQL, fan-out by LISTEN/NOTIFY. */
@@ -113,6 +130,7 @@ export async function startTestBureau(opts: TestBureauOptions = {}): Promise<Tes
   const id = randomBytes(4).toString('hex');
   const dbName = `bureau_t_${id}`;
   await admin((c) => c.query(`create database ${dbName} template ${TEMPLATE}`));
+  await rebaseTimers(dbUrl(dbName));
   const queueBackend = opts.noRedis ? 'postgres' : (opts.queueBackend ?? 'redis');
   const config = loadConfig({}, {
     env: 'test',
@@ -167,11 +185,17 @@ export async function startTestBureau(opts: TestBureauOptions = {}): Promise<Tes
       workers = await startWorkers(rt, kinds);
     },
     async close() {
-      await web.close();
-      await workers.close();
-      await rt.close();
-      await db.end();
-      await admin((c) => c.query(`drop database if exists ${dbName} with (force)`));
+      const step = async (what: string, fn: () => Promise<unknown>) => {
+        const t0 = Date.now();
+        const warn = setTimeout(() => console.error(`close step still running after 5 s: ${what}`), 5000);
+        await fn().finally(() => clearTimeout(warn));
+        if (Date.now() - t0 > 2000) console.error(`slow close step: ${what} took ${Date.now() - t0} ms`);
+      };
+      await step('web', () => web.close());
+      await step('workers', () => workers.close());
+      await step('runtime', () => rt.close());
+      await step('pool', () => db.end());
+      await step('drop database', () => admin((c) => c.query(`drop database if exists ${dbName} with (force)`)));
       if (!opts.noRedis) await dropRedisPrefix(config.queuePrefix);
     },
   };

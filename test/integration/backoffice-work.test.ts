@@ -60,6 +60,30 @@ describe('get_task', () => {
     assert.deepEqual((await bo.history('document', doc.id)).map((h) => h.event), ['create', 'take']);
   });
 
+  it('lets exactly one of two reviewers racing for the same document take it', async () => {
+    const doc = await bo.document({ level: 1 });
+
+    const [a, b] = await Promise.all(['compliance1', 'compliance2'].map((u) => bo.b.act(bo.token[u as 'compliance1'], 'get_task', { id: doc.id, type: 'document' })));
+
+    const tasks = [a!.body.task, b!.body.task];
+    assert.deepEqual(tasks.map((t) => t.status).sort(), ['failed', 'succeeded']);
+    const winner = tasks.find((t) => t.status === 'succeeded')!;
+    assert.equal(tasks.find((t) => t.status === 'failed')!.error.code, 'TAKEN_BY_OTHER');
+    assert.equal((await row(bo, 'document', doc.id)).taken_by, winner.result.takenBy);
+    assert.deepEqual((await bo.history('document', doc.id)).map((h) => h.event), ['create', 'take']);
+  });
+
+  it('without an id hands two reviewers asking at once two different documents', async () => {
+    await bo.document({ level: 1 });
+    await bo.document({ level: 1 });
+
+    const [a, b] = await Promise.all(['compliance2', 'compliance3'].map((u) => bo.ok(u as 'compliance2', 'get_task', { type: 'document' })));
+
+    assert.notEqual(a.id, b.id);
+    assert.equal((await row(bo, 'document', a.id)).taken_by, bo.userId.compliance2);
+    assert.equal((await row(bo, 'document', b.id)).taken_by, bo.userId.compliance3);
+  });
+
   it('rejects a level-1 reviewer taking a level-2 document with LEVEL_TOO_LOW', async () => {
     const doc = await bo.document({ level: 2 });
 

@@ -35,7 +35,9 @@ describe('the action pipeline', () => {
     const first = await b.post(body);
     const second = await b.post(body);
     assert.equal(second.body.task.id, first.body.task.id);
-    await b.act(admin, 'get_task_result', { id: first.body.task.id });
+    const third = await b.post({ ...body, wait: 10_000 });
+    assert.equal(third.body.task.id, first.body.task.id);
+    assert.equal(third.body.task.status, 'succeeded');
     const { rows } = await b.db.query(`select count(*)::int as n from customer where name = 'Once Only'`);
     assert.equal(rows[0].n, 1);
   });

@@ -130,7 +130,7 @@ export async function review(ctx: ActionContext, type: 'document' | 'transfer', 
   fire(ctx, KINDS[type].machine, item, approved ? 'approve' : 'reject', { reason });
   item.decidedBy = ctx.actor.kind === 'user' ? ctx.actor.id : null;
   item.takenBy = item.decidedBy;
-  ctx.notify({ role: KINDS[type].role, minLevel: 1 }, { type: 'queue.item_removed', item: { type, id: item.id, status: item.status } });
+  ctx.notify({ role: KINDS[type].role, minLevel: item.level as Level }, { type: 'queue.item_removed', item: { type, id: item.id, status: item.status } });
   if (item.createdBy != null) ctx.notify({ userIds: [item.createdBy] }, { type: `${type}.${item.status}`, item: { type, id: item.id } });
   return itemView(type, item);
 }

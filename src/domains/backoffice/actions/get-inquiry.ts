@@ -5,7 +5,7 @@ import { ById } from '../schemas.js';
 
 export const getInquiry = defineAction({
   name: 'get_inquiry',
-  summary: 'Returns a inquiry of your tenant with its history (who moved it, when, from what to what, why).',
+  summary: 'Returns an inquiry of your tenant with its history (who moved it, when, from what to what, why).',
   roles: ROLES,
   worker: 'caller',
   input: ById,

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { defineAction } from '../../../core/define-action.js';
 import { fire } from '../../../core/state-machine.js';
 import { inquiryMachine } from '../machines.js';
-import { assertMayWork, escalate, itemView, loadItem, review, takeItem } from '../rules.js';
+import { MAX_LEVEL, type Level as LevelNumber } from '../../../core/roles.js';
+import { Document, type IDocument } from '../entities.js';
+import { assertMayWork, escalate, itemView, KINDS, loadItem, review, takeItem } from '../rules.js';
 import { Id, ItemTypeSchema, Level } from '../schemas.js';
 
 const Review = z.strictObject({ id: Id, approved: z.boolean(), reason: z.string().max(2000).optional() });
@@ -49,18 +51,21 @@ export const respondInquiry = defineAction({
     assertMayWork(ctx.actor, 'inquiry', item);
     fire(ctx, inquiryMachine, item as { id: number; status: 'open' | 'in_progress' | 'answered' | 'closed' }, input.closed ? 'close' : 'answer');
     Object.assign(item, { answer: input.answer, decidedBy: ctx.actor.kind === 'user' ? ctx.actor.id : null });
-    ctx.notify({ role: 'service', minLevel: 1 }, { type: 'queue.item_removed', item: { type: 'inquiry', id: item.id, status: item.status } });
+    // An answered inquiry stays in the queue (it may be answered again or closed); a closed one leaves it.
+    ctx.notify({ role: 'service', minLevel: item.level as LevelNumber }, { type: input.closed ? 'queue.item_removed' : 'queue.item_updated', item: { type: 'inquiry', id: item.id, status: item.status } });
     return itemView('inquiry', item);
   },
 });
+
+const EscalationLevel = z.number().int().min(1).describe('The new required level: above the current one, and at most 3 (otherwise LEVEL_NOT_RAISED).');
 
 export const escalateTask = defineAction({
   name: 'escalate_task',
   summary: 'Raises the level an item needs (never lowers it; 3 is the top) and puts it back in the queue for that level. Recorded in its history.',
   roles: ['admin', 'compliance', 'service'],
   worker: 'caller',
-  // Any positive level: one above 3 reaches the handler and fails LEVEL_NOT_RAISED ("3 is the top").
-  input: z.strictObject({ id: Id, type: ItemTypeSchema, level: z.number().int().positive(), reason: z.string().max(2000).optional() }),
+  // Any level from 1: one above 3 reaches the handler and fails LEVEL_NOT_RAISED ("3 is the top"), like one not above the current level.
+  input: z.strictObject({ id: Id, type: ItemTypeSchema, level: EscalationLevel, reason: z.string().max(2000).optional() }),
   example: { id: 1, type: 'transfer', level: 2, reason: 'Amount above my limit' },
   handler: (input, ctx) => escalate(ctx, input.type, input.id, input.level, input.reason),
 });
@@ -73,12 +78,10 @@ export const listQueue = defineAction({
   input: z.strictObject({ type: ItemTypeSchema, limit: z.number().int().min(1).max(200).optional() }),
   example: { type: 'document', limit: 50 },
   async handler(input, ctx) {
-    const level = ctx.actor.kind === 'user' ? ctx.actor.level : 3;
+    const level = ctx.actor.kind === 'user' ? ctx.actor.level : MAX_LEVEL;
     const open = input.type === 'inquiry' ? ['open', 'in_progress', 'answered'] : ['pending', 'in_review'];
-    const rows = await ctx.sql<{ id: number }>(`select id from ${input.type} where tenant_id = ? and status = any(?::text[]) and level <= ? order by id limit ?`, [ctx.tenantId, open, level, input.limit ?? 50]);
-    const items = [];
-    for (const r of rows) items.push(itemView(input.type, await loadItem(ctx, input.type, r.id, false)));
-    return { type: input.type, items };
+    const rows = await ctx.em.find(KINDS[input.type].entity as typeof Document, { tenantId: ctx.tenantId, status: { $in: open as IDocument['status'][] }, level: { $lte: level } }, { orderBy: { id: 'asc' }, limit: input.limit ?? 50 });
+    return { type: input.type, items: rows.map((item) => itemView(input.type, item)) };
   },
 });
 
@@ -95,8 +98,14 @@ export const slaEscalate = defineAction({
     const waiting = input.type === 'inquiry' ? 'open' : 'pending';
     if (item.status !== waiting || item.level !== input.level) return { escalated: false, reason: 'taken, decided or already escalated' };
     if (item.level >= 3) return { escalated: false, reason: 'already at the top level' };
-    await escalate(ctx, input.type, input.id, item.level + 1, `SLA: untaken for ${Math.round(ctx.config.slaMs[input.level as 1 | 2 | 3] / 60000)} min at level ${input.level}`);
+    await escalate(ctx, input.type, input.id, item.level + 1, `SLA: untaken for ${duration(ctx.config.slaMs[input.level as LevelNumber])} at level ${input.level}`);
     return { escalated: true, level: input.level + 1 };
   },
 });
 
+/** "4 h", "90 min", "0.3 s": an SLA as people read it in the history. */
+function duration(ms: number): string {
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 100) / 10} s`;
+}
