@@ -93,12 +93,33 @@ export async function startWeb(rt: Runtime, opts: { port?: number; host?: string
   };
 }
 
+const PRUNE_JOB = 'prune-feed';
+
+/** Deletes stored results older than FEED_RETENTION_DAYS (resume reaches back that far). */
+async function pruneFeed(rt: Runtime): Promise<{ deleted: number }> {
+  const rows = await sql<{ n: number }>(
+    rt.orm.em.fork(),
+    `with d as (delete from feed_entry where created_at < now() - make_interval(days => ?) returning 1) select count(*)::int as n from d`,
+    [rt.config.feedRetentionDays],
+  );
+  return { deleted: rows[0]?.n ?? 0 };
+}
+
 /** One BullMQ worker per kind; SIGTERM lets in-flight jobs finish (close waits for them). */
 export async function startWorkers(rt: Runtime, kinds: readonly WorkerKind[]): Promise<{ close(): Promise<void> }> {
   const deps = { orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, bus: rt.bus, outbox: rt.outbox, now: () => new Date() };
-  const workers = kinds.map((kind) => rt.queues.worker(kind, (job) => runTask(deps, job), rt.config.workerConcurrency));
+  const workers = kinds.map((kind) =>
+    rt.queues.worker(kind, (job) => (job.name === PRUNE_JOB ? pruneFeed(rt) : runTask(deps, job)), rt.config.workerConcurrency),
+  );
   await Promise.all(workers.map((w) => w.waitUntilReady()));
-  if (kinds.includes('system')) rt.outbox.startRelay(rt.config.outboxRelayIntervalMs);
+  if (kinds.includes('system')) {
+    rt.outbox.startRelay(rt.config.outboxRelayIntervalMs);
+    // A BullMQ job scheduler, not a process timer: one prune an hour however many system workers run.
+    await rt.queues
+      .queue('system')
+      .upsertJobScheduler(PRUNE_JOB, { every: 3_600_000 }, { name: PRUNE_JOB, data: { taskId: 0 } })
+      .catch((err: Error) => rt.log.warn({ err: err.message }, 'could not schedule the feed prune'));
+  }
   return {
     async close() {
       await Promise.all(workers.map((w) => w.close()));

@@ -66,6 +66,10 @@ export function apiRouter(deps: ApiDeps): Router {
     ctx.body = ok ? { ok: true } : { error: { code: 'UNAVAILABLE', message: 'Not ready.' } };
   });
 
+  router.get('/', (ctx) => {
+    ctx.body = { name: 'bureau', api: '/api/v1', websocket: '/ws', actions: '/api/v1/actions', ping: '/ping' };
+  });
+
   router.get('/api/v1/actions', (ctx) => {
     ctx.body = { actions: actionCatalogue(deps.registry) };
   });

@@ -23,10 +23,10 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { pickFreePort } from './free-port.js';
 
 export interface EmbeddedPostgresOptions {
   /** Where the cluster lives, e.g. `.data/pg`. Initialised on first use, reused afterwards. */
@@ -441,16 +441,3 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-/** A port that was free a moment ago; another process can still take it before postgres binds. */
-function pickFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => (port > 0 ? resolve(port) : reject(new Error('could not determine a free port'))));
-    });
-  });
-}

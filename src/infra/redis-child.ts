@@ -25,6 +25,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, statSync, promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { pickFreePort } from './free-port.js';
 
 export interface RedisChildOptions {
   /** Holds the append-only files (created if missing). */
@@ -293,16 +294,3 @@ function isExecutableFile(file: string): boolean {
   }
 }
 
-/** A port that was free a moment ago; another process can still take it before the server binds. */
-function pickFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => (port > 0 ? resolve(port) : reject(new Error('could not determine a free port'))));
-    });
-  });
-}
