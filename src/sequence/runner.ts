@@ -268,6 +268,8 @@ class UserFeed {
 // ---------------------------------------------------------------------------
 // The run
 
+// The reply is whatever JSON bureau sent; callers read known fields off it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function post(baseUrl: string, body: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${baseUrl}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const text = await res.text();
