@@ -1,12 +1,20 @@
+import { createCustomer } from './actions/create-customer.js';
+import { createDocument } from './actions/create-document.js';
+import { createInquiry } from './actions/create-inquiry.js';
+import { createTransfer } from './actions/create-transfer.js';
+import { escalateTask } from './actions/escalate-task.js';
 import { getCustomer } from './actions/get-customer.js';
 import { getDocument } from './actions/get-document.js';
 import { getInquiry } from './actions/get-inquiry.js';
+import { getTask } from './actions/get-task.js';
 import { getTransfer } from './actions/get-transfer.js';
-import { createCustomer } from './actions/create-customer.js';
-import { createDocument, createInquiry, createTransfer } from './actions/create-items.js';
-import { escalateTask, getTask, listQueue, respondInquiry, reviewDocument, reviewTransfer, slaEscalate } from './actions/work-items.js';
+import { listQueue } from './actions/list-queue.js';
+import { respondInquiry } from './actions/respond-inquiry.js';
+import { reviewDocument } from './actions/review-document.js';
+import { reviewTransfer } from './actions/review-transfer.js';
+import { slaEscalate } from './actions/sla-escalate.js';
 
-/** The seed-001 back office. */
+/** The seed-001 back office: one action per file under actions/. */
 export const backofficeActions = [
   getCustomer,
   getDocument,

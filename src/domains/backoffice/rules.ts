@@ -3,7 +3,7 @@ import type { ActionContext } from '../../core/context.js';
 import { AppError } from '../../core/errors.js';
 import { MAX_LEVEL, type Actor, type Level, type Role } from '../../core/roles.js';
 import { fire, type Machine } from '../../core/state-machine.js';
-import { Document, Inquiry, Transfer, type IDocument, type IInquiry, type ITransfer } from './entities.js';
+import { Customer, Document, Inquiry, Transfer, type IDocument, type IInquiry, type ITransfer } from './entities.js';
 import { documentMachine, inquiryMachine, transferMachine } from './machines.js';
 import { formatCents } from './money.js';
 
@@ -143,4 +143,9 @@ export async function history(ctx: ActionContext, type: string, id: number) {
       where e.tenant_id = ? and e.entity_type = ? and e.entity_id = ? order by e.id`,
     [ctx.tenantId, type, id],
   );
+}
+
+/** The customer an item is for must exist in the caller's tenant (404 naming `cid` otherwise). */
+export async function assertCustomer(ctx: ActionContext, cid: number): Promise<void> {
+  if (!(await ctx.em.count(Customer, { id: cid, tenantId: ctx.tenantId }))) throw new AppError('NOT_FOUND', `No customer ${cid}.`, { field: 'cid' });
 }

@@ -28,3 +28,6 @@ export const Amount = z
     }
     return formatCents(cents);
   });
+
+/** `review_document` / `review_transfer` input. */
+export const Review = z.strictObject({ id: Id, approved: z.boolean(), reason: z.string().max(2000).optional() });
