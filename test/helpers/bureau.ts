@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { loadConfig, type Config } from '../../src/config.js';
 import { WORKER_KINDS, type WorkerKind } from '../../src/core/define-action.js';
 import { migrate, openOrm } from '../../src/infra/db.js';
-import { createLogger } from '../../src/infra/logger.js';
+import { createLogger, type Logger } from '../../src/infra/logger.js';
 import { migrateQueueSchema } from '../../src/infra/queue-schema.js';
 import { openRuntime, startWeb, startWorkers, type Runtime, type WebHandle } from '../../src/runtime.js';
 import { loadDemo } from '../../fixtures/demo.js';
@@ -106,6 +106,8 @@ export interface TestBureauOptions {
   noRedis?: boolean;
   workers?: readonly WorkerKind[];
   config?: Partial<Config>;
+  /** A logger of the test's own (to read what bureau logged). */
+  log?: Logger;
 }
 
 export interface TestBureau {
@@ -145,7 +147,7 @@ export async function startTestBureau(opts: TestBureauOptions = {}): Promise<Tes
     ...opts.config,
   });
   if (queueBackend === 'postgres') await migrateQueueSchema(config);
-  const log = createLogger(config.logLevel, 'test');
+  const log = opts.log ?? createLogger(config.logLevel, 'test');
   const rt = await openRuntime(config, log);
   const web = await startWeb(rt, { port: 0, host: '127.0.0.1' });
   let workers = await startWorkers(rt, opts.workers ?? WORKER_KINDS);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { startTestBureau, type TestBureau } from '../helpers/bureau.js';
+import { Redis } from 'ioredis';
+import { DEMO_PASSWORD, TEST_REDIS, startTestBureau, type TestBureau } from '../helpers/bureau.js';
 
 describe('the action pipeline', () => {
   let b: TestBureau;
@@ -57,5 +58,40 @@ describe('the action pipeline', () => {
     assert.ok(seqs.every((s) => s > last));
     assert.deepEqual(again.results().map((m) => m.task.id).filter((id) => ids.includes(id)), ids);
     await again.close();
+  });
+
+  it('puts no token, password or task input in a queue job: only the task id', async () => {
+    const r = await b.post({ token: admin, task: { action: 'create_customer', data: { name: 'Secretive Corp' } }, wait: 10_000 });
+    assert.equal(r.body.task.status, 'succeeded');
+    const redis = new Redis(TEST_REDIS);
+    try {
+      const keys = await redis.keys(`${b.config.queuePrefix}:*`);
+      assert.ok(keys.length > 0);
+      let dump = '';
+      for (const key of keys) {
+        const type = await redis.type(key);
+        if (type === 'hash') dump += JSON.stringify(await redis.hgetall(key));
+        else if (type === 'string') dump += await redis.get(key);
+        else if (type === 'list') dump += JSON.stringify(await redis.lrange(key, 0, -1));
+        else if (type === 'zset') dump += JSON.stringify(await redis.zrange(key, 0, -1));
+        else if (type === 'stream') dump += JSON.stringify(await redis.xrange(key, '-', '+'));
+      }
+      assert.ok(dump.includes(`t-${r.body.task.id}`), 'the job is there, under its task id');
+      assert.ok(!dump.includes(admin), 'no session token in Redis');
+      assert.ok(!dump.includes(DEMO_PASSWORD), 'no password in Redis');
+      assert.ok(!dump.includes('Secretive Corp'), 'no task input in Redis');
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('empties the outbox once the jobs are in their queues', async () => {
+    await b.act(admin, 'create_customer', { name: 'Outboxed' });
+    for (let i = 0; i < 50; i++) {
+      const { rows } = await b.db.query(`select count(*)::int as n from outbox o join task t on t.id = o.task_id where t.actor_id is not null`);
+      if (rows[0].n === 0) return;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.fail('outbox rows of user tasks were never deleted');
   });
 });

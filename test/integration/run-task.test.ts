@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { z } from 'zod';
+import { allActions } from '../../src/actions.js';
+import { defineAction, type ActionDefinition } from '../../src/core/define-action.js';
+import { AppError } from '../../src/core/errors.js';
+import { Registry } from '../../src/core/registry.js';
+import { Customer } from '../../src/domains/backoffice/entities.js';
+import { runTask, type WorkerDeps } from '../../src/pipeline/run-task.js';
+import { startTestBureau, type TestBureau } from '../helpers/bureau.js';
+
+/** An action whose handler writes a customer, then fails with `code` the first `failures` times. */
+function flaky(name: string, code: 'UNAVAILABLE' | 'NOT_FOUND', failures: number) {
+  let calls = 0;
+  return defineAction({
+    name,
+    summary: 'test action that fails on purpose',
+    roles: ['admin'],
+    worker: 'admin',
+    input: z.strictObject({ label: z.string() }),
+    example: { label: 'x' },
+    async handler(input, ctx) {
+      ctx.em.create(Customer, { tenantId: ctx.tenantId, name: `${input.label} #${++calls}` });
+      await ctx.em.flush();
+      if (calls <= failures) throw new AppError(code, `failure ${calls}`);
+      return { calls };
+    },
+  });
+}
+
+describe('runTask (the worker side of the pipeline)', () => {
+  let b: TestBureau;
+  let deps: WorkerDeps;
+  before(async () => {
+    b = await startTestBureau({ workers: [] });
+    const registry = new Registry([...allActions, flaky('flaky_infra', 'UNAVAILABLE', 2), flaky('flaky_rule', 'NOT_FOUND', 5), flaky('flaky_spent', 'UNAVAILABLE', 9)] as ActionDefinition[]);
+    deps = { orm: b.rt.orm, config: b.config, log: b.rt.log, registry, bus: b.rt.bus, outbox: b.rt.outbox, now: () => new Date() };
+  });
+  after(() => b.close());
+
+  async function insertTask(action: string, label: string): Promise<number> {
+    const { rows } = await b.db.query(
+      `insert into task (tenant_id, actor_id, action, queue, input, status) values (1, (select id from app_user where email = 'admin@acme.test'), $1, 'admin', $2, 'queued') returning id`,
+      [action, JSON.stringify({ label })],
+    );
+    return rows[0].id;
+  }
+  const task = async (id: number) => (await b.db.query('select status, attempts, result, error from task where id = $1', [id])).rows[0];
+  const customers = async (label: string) => (await b.db.query(`select name from customer where name like $1 order by id`, [`${label} #%`])).rows.map((r: { name: string }) => r.name);
+
+  it('rethrows a retryable failure so BullMQ retries it, rolling back the attempt\'s writes, then succeeds once', async () => {
+    const id = await insertTask('flaky_infra', 'infra');
+    await assert.rejects(runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 5 } }), /failure 1/);
+    await assert.rejects(runTask(deps, { data: { taskId: id }, attemptsMade: 1, opts: { attempts: 5 } }), /failure 2/);
+    assert.equal((await task(id)).status, 'running');
+    await runTask(deps, { data: { taskId: id }, attemptsMade: 2, opts: { attempts: 5 } });
+    const t = await task(id);
+    assert.equal(t.status, 'succeeded');
+    assert.equal(t.attempts, 3);
+    assert.deepEqual(await customers('infra'), ['infra #3']);
+  });
+
+  it('fails a task at once on a non-retryable error, with a structured error and no effect', async () => {
+    const id = await insertTask('flaky_rule', 'rule');
+    await runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 5 } });
+    const t = await task(id);
+    assert.equal(t.status, 'failed');
+    assert.deepEqual(t.error, { code: 'NOT_FOUND', message: 'failure 1' });
+    assert.deepEqual(await customers('rule'), []);
+  });
+
+  it('records the failure when the last attempt of a retryable error is spent', async () => {
+    const id = await insertTask('flaky_spent', 'spent');
+    await runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 1 } });
+    const t = await task(id);
+    assert.equal(t.status, 'failed');
+    assert.equal(t.error.code, 'UNAVAILABLE');
+  });
+
+  it('does nothing for a job delivered again after its task finished', async () => {
+    const id = await insertTask('create_customer', 'unused');
+    await b.db.query(`update task set input = '{"name": "Delivered twice"}' where id = $1`, [id]);
+    await runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 5 } });
+    await runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 5 } });
+    await Promise.all([runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 5 } }), runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 5 } })]);
+    assert.equal((await task(id)).attempts, 1);
+    assert.equal((await b.db.query(`select count(*)::int as n from customer where name = 'Delivered twice'`)).rows[0].n, 1);
+  });
+
+  it('applies the effect once when two deliveries of the same job run at the same time', async () => {
+    const id = await insertTask('create_customer', 'unused');
+    await b.db.query(`update task set input = '{"name": "Raced"}' where id = $1`, [id]);
+    await Promise.all(Array.from({ length: 4 }, () => runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 5 } })));
+    assert.equal((await task(id)).status, 'succeeded');
+    assert.equal((await b.db.query(`select count(*)::int as n from customer where name = 'Raced'`)).rows[0].n, 1);
+  });
+
+  it('fails a task whose stored input no longer matches the schema, without running it', async () => {
+    const id = await insertTask('create_customer', 'unused');
+    await b.db.query(`update task set input = '{"nom": "x"}' where id = $1`, [id]);
+    await runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 5 } });
+    const t = await task(id);
+    assert.equal(t.status, 'failed');
+    assert.equal(t.error.code, 'VALIDATION_FAILED');
+  });
+});
