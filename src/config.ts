@@ -30,6 +30,9 @@ export interface Config {
   /** SLA per required level: how long a review or inquiry may stay untaken before the system escalates it. */
   slaMs: Record<1 | 2 | 3, number>;
   outboxRelayIntervalMs: number;
+  /** How often the reconciler looks for unfinished tasks whose job left the queue, and how old such a task must be. */
+  reconcileIntervalMs: number;
+  reconcileGraceMs: number;
   feedRetentionDays: number;
   argon2: { memoryCost: number; timeCost: number };
   demoPassword: string | undefined;
@@ -79,6 +82,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       3: int(env, 'SLA_LEVEL3_MS', 24 * hour),
     },
     outboxRelayIntervalMs: int(env, 'OUTBOX_RELAY_INTERVAL_MS', 1000),
+    reconcileIntervalMs: int(env, 'RECONCILE_INTERVAL_MS', 60_000),
+    reconcileGraceMs: int(env, 'RECONCILE_GRACE_MS', 60_000),
     feedRetentionDays: int(env, 'FEED_RETENTION_DAYS', 30),
     argon2: { memoryCost: int(env, 'ARGON2_MEMORY_KIB', 19_456), timeCost: int(env, 'ARGON2_TIME_COST', 2) },
     demoPassword: env.BUREAU_DEMO_PASSWORD || undefined,

@@ -11,6 +11,7 @@ import type { Logger } from './infra/logger.js';
 import { Queues } from './infra/queue.js';
 import { Accounts } from './domains/accounts/service.js';
 import { Outbox } from './pipeline/outbox.js';
+import { reconcile } from './pipeline/reconciler.js';
 import { runTask } from './pipeline/run-task.js';
 import { Tasks } from './pipeline/tasks.js';
 import { Gateway } from './realtime/gateway.js';
@@ -94,6 +95,13 @@ export async function startWeb(rt: Runtime, opts: { port?: number; host?: string
 }
 
 const PRUNE_JOB = 'prune-feed';
+const RECONCILE_JOB = 'reconcile';
+
+/** Maintenance jobs of the system queue, by job name; every other job is a task. */
+const MAINTENANCE: Record<string, (rt: Runtime) => Promise<unknown>> = {
+  [PRUNE_JOB]: pruneFeed,
+  [RECONCILE_JOB]: (rt) => reconcile(rt.orm.em.fork(), rt.queues, rt.log, rt.config.reconcileGraceMs),
+};
 
 /** Deletes stored results older than FEED_RETENTION_DAYS (resume reaches back that far). */
 async function pruneFeed(rt: Runtime): Promise<{ deleted: number }> {
@@ -109,16 +117,16 @@ async function pruneFeed(rt: Runtime): Promise<{ deleted: number }> {
 export async function startWorkers(rt: Runtime, kinds: readonly WorkerKind[]): Promise<{ close(): Promise<void> }> {
   const deps = { orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, bus: rt.bus, outbox: rt.outbox, now: () => new Date() };
   const workers = kinds.map((kind) =>
-    rt.queues.worker(kind, (job) => (job.name === PRUNE_JOB ? pruneFeed(rt) : runTask(deps, job)), rt.config.workerConcurrency),
+    rt.queues.worker(kind, (job) => (MAINTENANCE[job.name] ? MAINTENANCE[job.name]!(rt) : runTask(deps, job)), rt.config.workerConcurrency),
   );
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   if (kinds.includes('system')) {
     rt.outbox.startRelay(rt.config.outboxRelayIntervalMs);
-    // A BullMQ job scheduler, not a process timer: one prune an hour however many system workers run.
-    await rt.queues
-      .queue('system')
-      .upsertJobScheduler(PRUNE_JOB, { every: 3_600_000 }, { name: PRUNE_JOB, data: { taskId: 0 } })
-      .catch((err: Error) => rt.log.warn({ err: err.message }, 'could not schedule the feed prune'));
+    // BullMQ job schedulers, not process timers: each runs once per period however many system workers there are.
+    const system = rt.queues.queue('system');
+    for (const [name, every] of [[PRUNE_JOB, 3_600_000], [RECONCILE_JOB, rt.config.reconcileIntervalMs]] as const) {
+      await system.upsertJobScheduler(name, { every }, { name, data: { taskId: 0 } }).catch((err: Error) => rt.log.warn({ err: err.message, job: name }, 'could not schedule a maintenance job'));
+    }
   }
   return {
     async close() {
