@@ -30,6 +30,9 @@ export interface Config {
   /** SLA per required level: how long a review or inquiry may stay untaken before the system escalates it. */
   slaMs: Record<1 | 2 | 3, number>;
   outboxRelayIntervalMs: number;
+  /** Back-pressure: past this many jobs waiting in a queue, new actions for it get 429 (0 = off). */
+  maxBacklog: number;
+  backlogRefreshMs: number;
   /** How often the reconciler looks for unfinished tasks whose job left the queue, and how old such a task must be. */
   reconcileIntervalMs: number;
   reconcileGraceMs: number;
@@ -82,6 +85,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       3: int(env, 'SLA_LEVEL3_MS', 24 * hour),
     },
     outboxRelayIntervalMs: int(env, 'OUTBOX_RELAY_INTERVAL_MS', 1000),
+    maxBacklog: int(env, 'MAX_BACKLOG', 20_000),
+    backlogRefreshMs: int(env, 'BACKLOG_REFRESH_MS', 250),
     reconcileIntervalMs: int(env, 'RECONCILE_INTERVAL_MS', 60_000),
     reconcileGraceMs: int(env, 'RECONCILE_GRACE_MS', 60_000),
     feedRetentionDays: int(env, 'FEED_RETENTION_DAYS', 30),

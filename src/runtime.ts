@@ -10,6 +10,7 @@ import { createFeedBus, type FeedBus } from './infra/feed-bus.js';
 import type { Logger } from './infra/logger.js';
 import { Queues } from './infra/queue.js';
 import { Accounts } from './domains/accounts/service.js';
+import { Backpressure } from './pipeline/backpressure.js';
 import { Outbox } from './pipeline/outbox.js';
 import { reconcile } from './pipeline/reconciler.js';
 import { runTask } from './pipeline/run-task.js';
@@ -65,7 +66,7 @@ export interface WebHandle {
 /** HTTP + websocket on one port. Results arrive from workers over the feed bus. */
 export async function startWeb(rt: Runtime, opts: { port?: number; host?: string } = {}): Promise<WebHandle> {
   const waiters = new Waiters();
-  const tasks = new Tasks(rt.registry, rt.outbox, rt.bus);
+  const tasks = new Tasks(rt.registry, rt.outbox, rt.bus, new Backpressure(rt.queues, rt.config.maxBacklog, rt.config.backlogRefreshMs));
   const gateway = new Gateway({ orm: rt.orm, accounts: rt.accounts, config: rt.config, log: rt.log });
   await rt.bus.subscribe((m) => {
     gateway.deliver(m);

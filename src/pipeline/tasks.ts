@@ -6,6 +6,7 @@ import type { Actor } from '../core/roles.js';
 import { sql } from '../infra/db.js';
 import type { FeedBus } from '../infra/feed-bus.js';
 import { finishTask } from './feed-store.js';
+import type { Backpressure } from './backpressure.js';
 import type { Outbox } from './outbox.js';
 
 interface TaskRecord {
@@ -42,6 +43,7 @@ export class Tasks {
     private readonly registry: Registry,
     private readonly outbox: Outbox,
     private readonly bus: FeedBus,
+    private readonly backpressure: Backpressure | null = null,
   ) {}
 
   /**
@@ -50,6 +52,7 @@ export class Tasks {
    */
   async submit(em: EntityManager, actor: Actor & { kind: 'user' }, def: QueuedAction, input: unknown, key?: string): Promise<{ id: number; status: string; action: string; created: boolean }> {
     const queue = this.registry.queueFor(def, actor);
+    await this.backpressure?.check(queue);
     const rows = await sql<{ id: number }>(
       em,
       `with t as (

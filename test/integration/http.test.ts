@@ -161,3 +161,33 @@ describe('GET /api/v1/actions and /ping', () => {
     assert.equal((await fetch(`${b.url}/ping`)).status, 200);
   });
 });
+
+describe('back-pressure', () => {
+  let b: TestBureau;
+  before(async () => (b = await startTestBureau({ config: { maxBacklog: 3, backlogRefreshMs: 0 } })));
+  after(() => b.close());
+
+  it('answers 429 RATE_LIMITED with Retry-After while a queue\'s backlog is at MAX_BACKLOG, writing nothing', async () => {
+    const admin = await b.login('admin@acme.test');
+    await b.stopWorkers();
+    for (let i = 0; i < 3; i++) assert.equal((await b.post({ token: admin, task: { action: 'create_customer', data: { name: `Backlog ${i}` } } })).status, 202);
+    await new Promise((r) => setTimeout(r, 200));
+    const count = async () => (await b.db.query('select count(*)::int as n from task')).rows[0].n;
+    const before = await count();
+    const res = await fetch(`${b.url}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: admin, task: { action: 'create_customer', data: { name: 'One too many' } } }) });
+    assert.equal(res.status, 429);
+    assert.equal(res.headers.get('retry-after'), '1');
+    assert.equal((await res.json()).error.code, 'RATE_LIMITED');
+    assert.equal(await count(), before);
+    // Another queue is not affected.
+    const reviewer = await b.login('compliance1@acme.test');
+    assert.equal((await b.post({ token: reviewer, task: { action: 'get_customer', data: { id: 1 } } })).status, 202);
+    await b.startWorkers();
+    for (let i = 0; i < 50; i++) {
+      const r = await b.post({ token: admin, task: { action: 'create_customer', data: { name: 'Accepted again' } } });
+      if (r.status === 202) return;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.fail('the queue never drained below the limit');
+  });
+});
