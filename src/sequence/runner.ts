@@ -142,22 +142,63 @@ const SECRET_KEYS = new Set(['token', 'requestId']);
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
 /** Sorts keys, and replaces instants and tokens with placeholders, recursively. */
-export function normalise(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(normalise);
-  if (typeof value === 'string') return ISO_DATE.test(value) ? '<time>' : value;
+/**
+ * Ids of the rows and tasks the sequence itself made, by kind (customer,
+ * document, transfer, inquiry, task): they are logged as `<kind:n>` (n counts
+ * per kind in the order they were made), so the log does not depend on what
+ * the bureau held before. Every other id (demo rows, users) stays as it is.
+ */
+export class OwnIds {
+  private readonly byKind = new Map<string, Map<number, string>>();
+
+  add(kind: string, id: unknown): void {
+    if (typeof id !== 'number') return;
+    const ids = this.byKind.get(kind) ?? new Map<number, string>();
+    this.byKind.set(kind, ids);
+    if (!ids.has(id)) ids.set(id, `<${kind}:${ids.size + 1}>`);
+  }
+
+  label(kind: string | null, id: unknown): unknown {
+    return kind && typeof id === 'number' ? (this.byKind.get(kind)?.get(id) ?? id) : id;
+  }
+}
+
+const ITEM_KINDS = new Set(['document', 'transfer', 'inquiry']);
+const LIST_KINDS: Record<string, string> = { documents: 'document', transfers: 'transfer', inquiries: 'inquiry' };
+
+/** The kind of row an action's result (or `data.id`) is about, when the result itself does not say. */
+export function kindOfAction(action: string): string | null {
+  if (action === 'get_task_result' || action === 'cancel_task') return 'task';
+  const m = /^(?:get|create)_(customer|document|transfer|inquiry)$/.exec(action);
+  return m ? m[1]! : null;
+}
+
+/** Sorted keys, `<time>` for instants, `<token>` for secrets, and `<kind:n>` for the sequence's own ids. */
+export function normalise(value: unknown, ids: OwnIds = new OwnIds(), kind: string | null = null): unknown {
+  if (Array.isArray(value)) return value.map((v) => normalise(v, ids, kind));
+  if (typeof value === 'string') {
+    if (ISO_DATE.test(value)) return '<time>';
+    return value.replace(/\bTask (\d+)\b/g, (whole, id: string) => `Task ${String(ids.label('task', Number(id)))}`);
+  }
   if (typeof value !== 'object' || value === null) return value;
+  const obj = value as Record<string, unknown>;
+  const own = typeof obj.type === 'string' && ITEM_KINDS.has(obj.type) ? obj.type : kind;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) {
-    const v = (value as Record<string, unknown>)[key];
+  for (const key of Object.keys(obj).sort()) {
+    const v = obj[key];
     if (TIME_KEYS.has(key) && v !== null && v !== undefined) out[key] = '<time>';
     else if (SECRET_KEYS.has(key) && v !== null && v !== undefined) out[key] = '<token>';
-    else out[key] = normalise(v);
+    else if (key === 'id') out[key] = ids.label(own, v);
+    else if (key === 'customerId' || key === 'cid') out[key] = ids.label('customer', v);
+    else if (key in LIST_KINDS) out[key] = normalise(v, ids, LIST_KINDS[key]!);
+    else if (key === 'result' && typeof obj.action === 'string') out[key] = normalise(v, ids, kindOfAction(obj.action));
+    else out[key] = normalise(v, ids, null);
   }
   return out;
 }
 
-function logLine(n: number, width: number, who: string | null | undefined, action: string, status: string | number, payload: unknown): string {
-  return `${String(n).padStart(width, '0')} ${who ?? '-'} ${action} -> ${status} ${JSON.stringify(normalise(payload))}`;
+function logLine(n: number, width: number, who: string | null | undefined, action: string, status: string | number, payload: unknown, ids: OwnIds): string {
+  return `${String(n).padStart(width, '0')} ${who ?? '-'} ${action} -> ${status} ${JSON.stringify(normalise(payload, ids, kindOfAction(action)))}`;
 }
 
 // ---------------------------------------------------------------------------
@@ -303,6 +344,7 @@ export async function runSequence(opts: RunOptions): Promise<string[]> {
   const records: StepRecord[] = [];
   const sessions = new Map<string, { token: string; feed: UserFeed }>();
   const lines: string[] = [];
+  const ids = new OwnIds();
 
   try {
     for (const [i, step] of sequence.steps.entries()) {
@@ -362,7 +404,10 @@ export async function runSequence(opts: RunOptions): Promise<string[]> {
 
       records.push(record);
       if (step.name) names.set(step.name, i);
-      const line = logLine(n, width, who, step.task.action, record.status, payload);
+      if (record.task) ids.add('task', record.task.id);
+      const made = /^create_(\w+)$/.exec(step.task.action);
+      if (made && record.status === 'succeeded') ids.add(made[1]!, (record.result as { id?: unknown } | undefined)?.id);
+      const line = logLine(n, width, who, step.task.action, record.status, payload, ids);
       lines.push(line);
       opts.onLine?.(line);
     }
