@@ -10,9 +10,9 @@ export const ById = z.strictObject({ id: Id });
 /**
  * An amount as a JSON number or a decimal string with at most two decimals,
  * between 0.01 and 100 billion. The output is the canonical decimal string
- * ("1234.50"), never cents: the worker parses the stored output again, so the
- * transform must give the same value when fed its own output (turn it into
- * cents with `toCents` in the handler).
+ * ("1234.50"), never cents (the handler turns it into cents with `toCents`), so
+ * the transform gives the same value when fed its own output and parsing twice
+ * can never scale an amount.
  */
 export const Amount = z
   .union([z.number().positive(), z.string().regex(/^\d{1,13}(\.\d{1,2})?$/, 'a decimal like "1234.50"')])
