@@ -5,7 +5,7 @@ import { buildRegistry } from './actions.js';
 import { buildApp } from './app.js';
 import type { WorkerKind } from './core/define-action.js';
 import type { Registry } from './core/registry.js';
-import { openOrm, sql, type Orm } from './infra/db.js';
+import { migrationStatus, openOrm, sql, type Orm } from './infra/db.js';
 import { createFeedBus, type FeedBus } from './infra/feed-bus.js';
 import type { Logger } from './infra/logger.js';
 import { Queues } from './infra/queue.js';
@@ -72,10 +72,7 @@ export async function startWeb(rt: Runtime, opts: { port?: number; host?: string
     gateway.deliver(m);
     waiters.onMessage(m);
   });
-  const ready = async () => {
-    await sql(rt.orm.em.fork(), 'select 1');
-    return true;
-  };
+  const ready = () => migrationStatus(rt.orm);
   const app = buildApp({ orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, accounts: rt.accounts, tasks, waiters, ready });
   const server = http.createServer(app.callback());
   server.keepAliveTimeout = 65_000;

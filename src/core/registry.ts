@@ -1,4 +1,4 @@
-import { WORKER_KINDS, type ActionDefinition, type QueuedAction, type WorkerKind } from './define-action.js';
+import { type ActionDefinition, type QueuedAction, type WorkerKind } from './define-action.js';
 import type { Actor, Role } from './roles.js';
 
 /** The queue each role's own work runs on (`worker: 'caller'`). */
@@ -34,10 +34,5 @@ export class Registry {
   queueFor(action: QueuedAction, actor: Actor): WorkerKind {
     if (action.worker !== 'caller') return action.worker;
     return actor.kind === 'user' ? ROLE_QUEUE[actor.role] : 'system';
-  }
-
-  /** The worker kinds some action runs on; each needs a Procfile line. */
-  workerKinds(): WorkerKind[] {
-    return [...WORKER_KINDS];
   }
 }

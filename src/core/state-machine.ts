@@ -13,7 +13,6 @@ export interface MachineDefinition<S extends string, E extends string> {
 }
 
 export interface Machine<S extends string, E extends string> extends MachineDefinition<S, E> {
-  can(from: S, event: E): boolean;
   isFinal(status: S): boolean;
   /** The status `event` leads to from `from`, or INVALID_TRANSITION (409). */
   next(from: S, event: E): S;
@@ -27,7 +26,6 @@ export function defineMachine<const S extends string, const E extends string>(de
   }
   return {
     ...def,
-    can: (from, event) => def.events[event].from.includes(from),
     isFinal: (status) => def.final.includes(status),
     next(from, event) {
       const t = def.events[event];

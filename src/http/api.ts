@@ -11,6 +11,7 @@ import type { Actor } from '../core/roles.js';
 import type { Orm } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { Accounts } from '../domains/accounts/service.js';
+import { isFinalTask } from '../pipeline/feed-store.js';
 import type { Tasks } from '../pipeline/tasks.js';
 import type { Waiters } from '../realtime/waiters.js';
 import { actionCatalogue } from './catalogue.js';
@@ -24,8 +25,8 @@ export interface ApiDeps {
   accounts: Accounts;
   tasks: Tasks;
   waiters: Waiters;
-  /** Answers whether bureau can take actions now (GET /ping). */
-  ready: () => Promise<boolean>;
+  /** Migration status, or a rejection when the database does not answer (GET /ping: ready = answers, none pending). */
+  ready: () => Promise<{ executed: string[]; pending: string[] }>;
 }
 
 /** The seed-001 envelope, kept exactly; `name`/`password` on `task` is the seed's login shape. */
@@ -61,9 +62,12 @@ export function apiRouter(deps: ApiDeps): Router {
   };
 
   router.get('/ping', async (ctx) => {
-    const ok = await deps.ready().catch(() => false);
+    const status = await deps.ready().catch(() => null);
+    const ok = status !== null && status.pending.length === 0;
     ctx.status = ok ? 200 : 503;
-    ctx.body = ok ? { ok: true } : { error: { code: 'UNAVAILABLE', message: 'Not ready.' } };
+    ctx.body = ok
+      ? { ok: true, migrations: { applied: status.executed.length, pending: [] } }
+      : { error: { code: 'UNAVAILABLE', message: status ? `Migrations pending: ${status.pending.join(', ')}.` : 'The database does not answer.' } };
   });
 
   router.get('/', (ctx) => {
@@ -122,19 +126,17 @@ export function apiRouter(deps: ApiDeps): Router {
         return;
       }
       const user = actor as Actor & { kind: 'user' };
-      // The task keeps the input as sent (validated, not transformed): the worker parses it once more, so a converting schema must not run twice.
+      // The task keeps `data` as sent, not as parsed: the worker parses it itself, so a transforming schema runs once.
       const submitted = await deps.tasks.submit(em(), user, def, data, task.key);
       ctx.set('Location', `/api/v1/tasks/${submitted.id}`);
-      if (wait && submitted.status !== 'succeeded' && submitted.status !== 'failed') {
+      if (wait && !isFinalTask(submitted.status)) {
         const waiter = deps.waiters.wait(submitted.id, Math.min(wait, deps.config.maxWaitMs));
         // The result may have landed before the waiter was registered.
-        const now = await deps.tasks.get(em(), user, submitted.id);
-        if (now.status === 'queued' || now.status === 'running') await waiter.done;
-        else waiter.cancel();
+        if (isFinalTask((await deps.tasks.get(em(), user, submitted.id)).status)) waiter.cancel();
+        else await waiter.done;
       }
       const current = wait || !submitted.created ? await deps.tasks.get(em(), user, submitted.id) : { id: submitted.id, action: def.name, status: 'queued' };
-      const final = ['succeeded', 'failed', 'cancelled'].includes(current.status);
-      ctx.status = final ? 200 : 202;
+      ctx.status = isFinalTask(current.status) ? 200 : 202;
       ctx.body = { task: current };
     },
   );

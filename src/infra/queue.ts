@@ -99,12 +99,6 @@ export class Queues {
     return w;
   }
 
-  async counts(): Promise<Record<string, Record<string, number>>> {
-    const out: Record<string, Record<string, number>> = {};
-    for (const [name, q] of this.queues) out[name] = await q.getJobCounts('wait', 'active', 'delayed', 'failed', 'completed');
-    return out;
-  }
-
   async close(): Promise<void> {
     await Promise.allSettled(this.workers.map((w) => w.close()));
     await Promise.allSettled([...this.queues.values()].map((q) => q.close()));

@@ -4,7 +4,7 @@ import { sql } from '../infra/db.js';
 import type { FeedMessage } from '../infra/feed-bus.js';
 
 export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export const FINAL_TASK_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'cancelled'];
+const FINAL_TASK_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'cancelled'];
 export const isFinalTask = (s: string): boolean => (FINAL_TASK_STATUSES as readonly string[]).includes(s);
 
 /** The websocket message for a task: `seq` is filled in by the database when it is stored. */

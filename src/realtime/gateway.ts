@@ -156,10 +156,6 @@ export class Gateway {
     }
   }
 
-  connectionCount(): number {
-    return this.wss.clients.size;
-  }
-
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     for (const ws of this.wss.clients) ws.close(1001, 'server shutting down');

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import WebSocket from 'ws';
 import { z } from 'zod';
+import { diffArrays } from 'diff';
 
 /**
  * The seed-001 "system-wide test": a scripted sequence of tasks is sent to a
@@ -437,50 +438,26 @@ export function readLog(path: string): string[] {
 }
 
 /**
- * A line diff (longest common subsequence) of expected vs actual:
- * `-  NN | line` is expected line NN missing from the actual log, `+  NN | line`
- * is actual line NN not expected; two lines of context around each change.
+ * A line diff of expected vs actual (jsdiff): `-  NN | line` is expected line NN
+ * missing from the actual log, `+  NN | line` is actual line NN not expected;
+ * two lines of context around each change.
  */
 export function diffLines(expected: readonly string[], actual: readonly string[], context = 2): string {
-  const n = expected.length;
-  const m = actual.length;
-  // lcs[i][j] = LCS length of expected[i..] and actual[j..]
-  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) {
-      lcs[i]![j] = expected[i] === actual[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
-    }
-  }
   type Op = { kind: ' ' | '-' | '+'; line: string; no: number };
   const ops: Op[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && expected[i] === actual[j]) {
-      ops.push({ kind: ' ', line: expected[i]!, no: j + 1 });
-      i++;
-      j++;
-    } else if (j < m && (i >= n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      ops.push({ kind: '+', line: actual[j]!, no: j + 1 });
-      j++;
-    } else {
-      ops.push({ kind: '-', line: expected[i]!, no: i + 1 });
-      i++;
+  let e = 0;
+  let a = 0;
+  for (const part of diffArrays([...expected], [...actual])) {
+    for (const line of part.value) {
+      if (part.removed) ops.push({ kind: '-', line, no: ++e });
+      else if (part.added) ops.push({ kind: '+', line, no: ++a });
+      else {
+        e++;
+        ops.push({ kind: ' ', line, no: ++a });
+      }
     }
   }
-  // Within a change, show what was expected before what came instead.
-  for (let k = 0; k < ops.length; ) {
-    if (ops[k]!.kind === ' ') {
-      k++;
-      continue;
-    }
-    let end = k;
-    while (end < ops.length && ops[end]!.kind !== ' ') end++;
-    const block = ops.slice(k, end);
-    ops.splice(k, block.length, ...block.filter((o) => o.kind === '-'), ...block.filter((o) => o.kind === '+'));
-    k = end;
-  }
-  const width = String(Math.max(n, m)).length;
+  const width = String(Math.max(expected.length, actual.length)).length;
   const show = new Set<number>();
   ops.forEach((o, k) => {
     if (o.kind === ' ') return;

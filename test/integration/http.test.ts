@@ -157,8 +157,18 @@ describe('GET /api/v1/actions and /ping', () => {
     assert.ok(!body.actions.some((a: { name: string }) => a.name === 'sla_escalate'));
   });
 
-  it('answers /ping with 200 when ready', async () => {
-    assert.equal((await fetch(`${b.url}/ping`)).status, 200);
+  it('answers /ping with 200 when ready, and 503 naming the migrations still pending', async () => {
+    const ok = await fetch(`${b.url}/ping`);
+    assert.equal(ok.status, 200);
+    assert.deepEqual((await ok.json()).migrations.pending, []);
+    await b.db.query(`delete from mikro_orm_migrations where name = 'Migration20261124000000'`);
+    try {
+      const pending = await fetch(`${b.url}/ping`);
+      assert.equal(pending.status, 503);
+      assert.match((await pending.json()).error.message, /Migration20261124000000/);
+    } finally {
+      await b.db.query(`insert into mikro_orm_migrations (name) values ('Migration20261124000000')`);
+    }
   });
 });
 

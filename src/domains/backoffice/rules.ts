@@ -1,10 +1,10 @@
 import { LockMode } from '@mikro-orm/core';
 import type { ActionContext } from '../../core/context.js';
 import { AppError } from '../../core/errors.js';
-import { MAX_LEVEL, type Actor, type Level, type Role } from '../../core/roles.js';
+import { actorId, MAX_LEVEL, type Actor, type Level, type Role } from '../../core/roles.js';
 import { fire, type Machine } from '../../core/state-machine.js';
 import { Customer, Document, Inquiry, Transfer, type IDocument, type IInquiry, type ITransfer } from './entities.js';
-import { documentMachine, inquiryMachine, transferMachine } from './machines.js';
+import { documentMachine, inquiryMachine, transferMachine, type InquiryStatus } from './machines.js';
 import { formatCents } from './money.js';
 
 export const ITEM_TYPES = ['document', 'transfer', 'inquiry'] as const;
@@ -63,11 +63,23 @@ export function assertMayWork(actor: Actor, type: ItemType, item: Item): void {
   }
 }
 
-/** Marks a freshly flushed item as created, announces it to its workers and starts its SLA timer. */
-export function announceCreated(ctx: ActionContext, type: ItemType, item: Item): void {
-  fire(ctx, KINDS[type].machine, item, 'create');
-  ctx.notify({ role: KINDS[type].role, minLevel: item.level as Level }, { type: 'queue.item_added', item: { type, id: item.id, level: item.level } });
+/** Fields an item's create action gives; the rest (tenant, status, creator) are set here. */
+type NewItem<T extends ItemType> = T extends 'document' ? { content: string } : T extends 'transfer' ? { amountCents: number } : { problem: string };
+
+/**
+ * Creates an item for customer `cid` waiting at `level`: records its creation,
+ * announces it to the users who may work it and starts its SLA timer.
+ */
+export async function createItem<T extends ItemType>(ctx: ActionContext, type: T, cid: number, level: number, fields: NewItem<T>) {
+  await assertCustomer(ctx, cid);
+  const kind = KINDS[type];
+  // One create for three entity types: their union is no single shape the ORM can check, hence the casts.
+  const item = ctx.em.create(kind.entity as typeof Document, { tenantId: ctx.tenantId, customerId: cid, level, status: kind.waiting, createdBy: actorId(ctx.actor), ...fields } as never) as Item;
+  await ctx.em.flush();
+  fire(ctx, kind.machine, item, 'create');
+  ctx.notify({ role: kind.role, minLevel: item.level as Level }, { type: 'queue.item_added', item: { type, id: item.id, level: item.level } });
   scheduleSla(ctx, type, item);
+  return itemView(type, item);
 }
 
 export function scheduleSla(ctx: ActionContext, type: ItemType, item: Item): void {
@@ -91,9 +103,9 @@ export async function takeItem(ctx: ActionContext, type: ItemType, id: number | 
     item = await loadItem(ctx, type, found[0].id);
   }
   assertMayWork(actor, type, item);
-  if (item.status === KINDS[type].working && item.takenBy === (actor.kind === 'user' ? actor.id : null)) return itemView(type, item);
+  if (item.status === KINDS[type].working && item.takenBy === actorId(actor)) return itemView(type, item);
   fire(ctx, KINDS[type].machine, item, 'take');
-  item.takenBy = actor.kind === 'user' ? actor.id : null;
+  item.takenBy = actorId(actor);
   ctx.notify({ role: KINDS[type].role, minLevel: item.level as Level }, { type: 'queue.item_taken', item: { type, id: item.id, takenBy: item.takenBy } });
   return itemView(type, item);
 }
@@ -128,11 +140,22 @@ export async function review(ctx: ActionContext, type: 'document' | 'transfer', 
   assertMayWork(ctx.actor, type, item);
   if (approved) await assertNotEscalatedBy(ctx, type, id);
   fire(ctx, KINDS[type].machine, item, approved ? 'approve' : 'reject', { reason });
-  item.decidedBy = ctx.actor.kind === 'user' ? ctx.actor.id : null;
+  item.decidedBy = actorId(ctx.actor);
   item.takenBy = item.decidedBy;
   ctx.notify({ role: KINDS[type].role, minLevel: item.level as Level }, { type: 'queue.item_removed', item: { type, id: item.id, status: item.status } });
   if (item.createdBy != null) ctx.notify({ userIds: [item.createdBy] }, { type: `${type}.${item.status}`, item: { type, id: item.id } });
   return itemView(type, item);
+}
+
+/** Answers an inquiry (or closes it); an answered one stays in the queue, a closed one leaves it. */
+export async function respond(ctx: ActionContext, id: number, answer: string, closed: boolean) {
+  const item = (await loadItem(ctx, 'inquiry', id)) as IInquiry;
+  assertMayWork(ctx.actor, 'inquiry', item);
+  fire(ctx, inquiryMachine, item as { id: number; status: InquiryStatus }, closed ? 'close' : 'answer');
+  item.answer = answer;
+  item.decidedBy = actorId(ctx.actor);
+  ctx.notify({ role: 'service', minLevel: item.level as Level }, { type: closed ? 'queue.item_removed' : 'queue.item_updated', item: { type: 'inquiry', id: item.id, status: item.status } });
+  return itemView('inquiry', item);
 }
 
 /** History rows of one item, oldest first, with the actor's email ("system" for timers). */
@@ -146,6 +169,6 @@ export async function history(ctx: ActionContext, type: string, id: number) {
 }
 
 /** The customer an item is for must exist in the caller's tenant (404 naming `cid` otherwise). */
-export async function assertCustomer(ctx: ActionContext, cid: number): Promise<void> {
+async function assertCustomer(ctx: ActionContext, cid: number): Promise<void> {
   if (!(await ctx.em.count(Customer, { id: cid, tenantId: ctx.tenantId }))) throw new AppError('NOT_FOUND', `No customer ${cid}.`, { field: 'cid' });
 }

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { defineAction } from '../../../core/define-action.js';
-import { actorId } from '../../../core/roles.js';
-import { Document } from '../entities.js';
-import { announceCreated, assertCustomer, itemView } from '../rules.js';
+import { createItem } from '../rules.js';
 import { Id, Level } from '../schemas.js';
 
+/** A document for Compliance to review at `level` (default 1). */
 export const createDocument = defineAction({
   name: 'create_document',
   summary: 'Creates a document for a customer; Compliance at or above `level` (default 1) reviews it.',
@@ -12,11 +11,5 @@ export const createDocument = defineAction({
   worker: 'admin',
   input: z.strictObject({ cid: Id, content: z.string().min(1).max(100_000), level: Level.optional() }),
   example: { cid: 1, content: 'Passport scan, page 2', level: 1 },
-  async handler(input, ctx) {
-    await assertCustomer(ctx, input.cid);
-    const doc = ctx.em.create(Document, { tenantId: ctx.tenantId, customerId: input.cid, content: input.content, level: input.level ?? 1, status: 'pending', createdBy: actorId(ctx.actor) });
-    await ctx.em.flush();
-    announceCreated(ctx, 'document', doc);
-    return itemView('document', doc);
-  },
+  handler: (input, ctx) => createItem(ctx, 'document', input.cid, input.level ?? 1, { content: input.content }),
 });
