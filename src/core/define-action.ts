@@ -3,7 +3,7 @@ import type { ActionContext, InlineContext } from './context.js';
 import type { Actor, Role } from './roles.js';
 
 /** Worker kinds, one BullMQ queue and one Procfile line each. */
-export const WORKER_KINDS = ['admin', 'compliance', 'service', 'system'] as const;
+export const WORKER_KINDS = ['admin', 'compliance', 'service', 'system', 'mail'] as const;
 export type WorkerKind = (typeof WORKER_KINDS)[number];
 
 interface ActionBase<S extends z.ZodType> {
