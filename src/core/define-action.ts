@@ -6,12 +6,61 @@ import type { Actor, Role } from './roles.js';
 export const WORKER_KINDS = ['admin', 'compliance', 'service', 'system', 'mail'] as const;
 export type WorkerKind = (typeof WORKER_KINDS)[number];
 
+/**
+ * The kind of row an id in `data` points at: a name the authorization matrix
+ * (`test/authz/`) has a fixture factory for ('customer', 'document', 'task',
+ * 'invitation', ...), or `{ kindFrom: 'type' }` when the kind is the value of
+ * another `data` field (`get_task`'s `type`: 'document' | 'transfer' | 'inquiry').
+ */
+export type IdKind = string | { kindFrom: string };
+
+/**
+ * Whose rows of the caller's tenant the caller may name (a row of ANOTHER tenant
+ * is always 404 NOT_FOUND, whatever the rule):
+ * - `tenant`: any row of the tenant (reading a customer or an item, creating
+ *   an item for any customer).
+ * - `owner`: only rows the caller owns (its own tasks); another user's row is
+ *   404 NOT_FOUND, as if it did not exist, except to the roles in `anyOwner`.
+ * - `worker`: rows the caller may work: the caller's role must be one of
+ *   `workers[kind]` (else 403 FORBIDDEN), and a row taken by another user is
+ *   409 TAKEN_BY_OTHER (roles in `anyWorker` skip both checks).
+ */
+export type OwnershipRule = 'tenant' | 'owner' | 'worker';
+
+/**
+ * The expected outcome of this action for every role x own/other tenant x
+ * own/another user's ids: required on every action, so that a new action states
+ * it and the authorization matrix (`test/authz/matrix.test.ts`, generated from
+ * the registry at run time) checks it without being edited. `roles` says who may
+ * submit at all (403 FORBIDDEN at once for anyone else); `access` says what
+ * happens to those who may.
+ *
+ * Examples:
+ * - no ids (create_customer, list_queue, login): `{ ids: {}, owner: 'tenant' }`
+ * - a customer or item of the tenant: `{ ids: { id: 'customer' }, owner: 'tenant' }`
+ * - the caller's own task, or any to an admin: `{ ids: { id: 'task' }, owner: 'owner', anyOwner: ['admin'] }`
+ * - an item to work: `{ ids: { id: 'document' }, owner: 'worker', workers: { document: ['compliance'] } }`
+ */
+export interface Access {
+  /** `data` field (top level) -> the kind of row the id in it names; `{}` when the action takes no id. */
+  ids: Readonly<Record<string, IdKind>>;
+  owner: OwnershipRule;
+  /** `owner` rule: roles that may also use other users' rows of their tenant (admins read every task). */
+  anyOwner?: readonly Role[];
+  /** `worker` rule: kind -> roles that work rows of that kind. */
+  workers?: Readonly<Record<string, readonly Role[]>>;
+  /** `worker` rule: roles that may act on any row of the tenant, whoever works it (admins escalate). */
+  anyWorker?: readonly Role[];
+}
+
 interface ActionBase<S extends z.ZodType> {
   /** Wire name, snake_case verb_noun. */
   name: string;
   summary: string;
   /** Roles allowed to submit it; `public` = no token needed (login). */
   roles: readonly Role[] | 'public';
+  /** Required: the authorization rule for the ids it takes (see `Access`). */
+  access: Access;
   input: S;
   /** A valid `data` for the docs, the console placeholder and the contract test. */
   example: z.input<S>;

@@ -16,6 +16,7 @@ function flaky(name: string, code: 'UNAVAILABLE' | 'NOT_FOUND', failures: number
     summary: 'test action that fails on purpose',
     roles: ['admin'],
     worker: 'admin',
+    access: { ids: {}, owner: 'tenant' },
     input: z.strictObject({ label: z.string() }),
     example: { label: 'x' },
     async handler(input, ctx) {

@@ -7,6 +7,7 @@ export const login = defineInlineAction({
   name: 'login',
   summary: 'Exchanges a login name (email) and password for a session token. Also accepts the seed\'s `{"task": {"action": "login", "name", "password"}}` shape.',
   roles: 'public',
+  access: { ids: {}, owner: 'tenant' },
   input: z.strictObject({
     name: z.string().min(1).max(320),
     password: z.string().min(1).max(1024),
@@ -20,6 +21,7 @@ export const logout = defineInlineAction({
   name: 'logout',
   summary: 'Revokes the session token the request carries.',
   roles: ['admin', 'compliance', 'service'],
+  access: { ids: {}, owner: 'tenant' },
   input: z.strictObject({}),
   example: {},
   async handler(_input, ctx) {

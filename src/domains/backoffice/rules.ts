@@ -28,6 +28,9 @@ export const KINDS: Record<ItemType, ItemKind> = {
   inquiry: { entity: Inquiry, machine: inquiryMachine, role: 'service', waiting: 'open', working: 'in_progress' },
 };
 
+/** Who works each item type: `access.workers` of the actions that take or decide items. */
+export const ITEM_WORKERS: Record<ItemType, readonly Role[]> = { document: [KINDS.document.role], transfer: [KINDS.transfer.role], inquiry: [KINDS.inquiry.role] };
+
 export function itemView(type: ItemType, item: Item) {
   const base = {
     type,

@@ -11,6 +11,7 @@ export const getCustomer = defineAction({
   summary: 'Returns a customer of your tenant with its documents, transfers and inquiries.',
   roles: ROLES,
   worker: 'caller',
+  access: { ids: { id: 'customer' }, owner: 'tenant' },
   input: ById,
   example: { id: 1 },
   async handler(input, ctx) {

@@ -10,6 +10,7 @@ export function getItemAction<T extends ItemType>(type: T, article: 'a' | 'an') 
     summary: `Returns ${article} ${type} of your tenant with its history (who moved it, when, from what to what, why).`,
     roles: ROLES,
     worker: 'caller',
+    access: { ids: { id: type }, owner: 'tenant' },
     input: ById,
     example: { id: 1 },
     async handler(input, ctx) {

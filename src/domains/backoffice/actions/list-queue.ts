@@ -10,6 +10,7 @@ export const listQueue = defineAction({
   summary: 'Lists the items of `type` waiting or being worked at or below your level (your review queue), oldest first.',
   roles: ['admin', 'compliance', 'service'],
   worker: 'caller',
+  access: { ids: {}, owner: 'tenant' },
   input: z.strictObject({ type: ItemTypeSchema, limit: z.number().int().min(1).max(200).optional() }),
   example: { type: 'document', limit: 50 },
   async handler(input, ctx) {

@@ -1,5 +1,5 @@
 import { defineAction } from '../../../core/define-action.js';
-import { review } from '../rules.js';
+import { ITEM_WORKERS, review } from '../rules.js';
 import { Review } from '../schemas.js';
 
 export const reviewTransfer = defineAction({
@@ -7,6 +7,7 @@ export const reviewTransfer = defineAction({
   summary: 'Approves or rejects a transfer at or below your level. You may not approve one you escalated (four eyes).',
   roles: ['compliance'],
   worker: 'compliance',
+  access: { ids: { id: 'transfer' }, owner: 'worker', workers: ITEM_WORKERS },
   input: Review,
   example: { id: 1, approved: false, reason: 'Beneficiary not verified' },
   handler: (input, ctx) => review(ctx, 'transfer', input.id, input.approved, input.reason),

@@ -16,6 +16,7 @@ export const slaEscalate = defineAction({
   roles: [],
   worker: 'system',
   internal: true,
+  access: { ids: { id: { kindFrom: 'type' } }, owner: 'tenant' },
   input: z.strictObject({ type: ItemTypeSchema, id: Id, level: Level }),
   example: { type: 'document', id: 1, level: 1 },
   async handler(input, ctx) {
