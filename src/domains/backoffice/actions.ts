@@ -8,6 +8,7 @@ import { getDocument } from './actions/get-document.js';
 import { getInquiry } from './actions/get-inquiry.js';
 import { getTask } from './actions/get-task.js';
 import { getTransfer } from './actions/get-transfer.js';
+import { listCustomers } from './actions/list-customers.js';
 import { listQueue } from './actions/list-queue.js';
 import { respondInquiry } from './actions/respond-inquiry.js';
 import { reviewDocument } from './actions/review-document.js';
@@ -30,5 +31,6 @@ export const backofficeActions = [
   respondInquiry,
   escalateTask,
   listQueue,
+  listCustomers,
   slaEscalate,
 ];

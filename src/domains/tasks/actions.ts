@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineInlineAction } from '../../core/define-action.js';
 import { ROLES } from '../../core/roles.js';
+import { searchTasks } from './search-tasks.js';
 
 const TaskRef = z.strictObject({ id: z.number().int().positive() });
 
@@ -24,4 +25,4 @@ export const cancelTask = defineInlineAction({
   handler: (input, ctx) => ctx.services.cancelTask(ctx.actor!, input.id),
 });
 
-export const taskActions = [getTaskResult, cancelTask];
+export const taskActions = [getTaskResult, cancelTask, searchTasks];
