@@ -1,19 +1,26 @@
 import Koa from 'koa';
 import { randomUUID } from 'node:crypto';
 import { apiRouter, type ApiDeps } from './http/api.js';
+import { consoleRoutes } from './http/console.js';
 import { errorHandler } from './http/errors.js';
+import { invitationPages } from './http/invitation-pages.js';
+import type { Queues } from './infra/queue.js';
+import { securityHeaders } from './http/security.js';
 
 /** The Koa app without listen(), so tests can call app.callback(). */
-export function buildApp(deps: ApiDeps): Koa {
+export function buildApp(deps: ApiDeps & { queues?: Queues }): Koa {
   const app = new Koa({ proxy: false });
   app.use(async (ctx, next) => {
     const given = ctx.get('x-request-id');
     ctx.state.requestId = /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
     ctx.set('X-Request-Id', ctx.state.requestId);
-    ctx.set('X-Content-Type-Options', 'nosniff');
     await next();
   });
+  app.use(securityHeaders({ hsts: deps.config.env === 'production' }));
   app.use(errorHandler(deps.log));
+  for (const mw of consoleRoutes(deps)) app.use(mw);
+  const invitations = invitationPages(deps);
+  app.use(invitations.routes());
   const api = apiRouter(deps);
   app.use(api.routes());
   app.use(api.allowedMethods());

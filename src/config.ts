@@ -41,6 +41,21 @@ export interface Config {
   demoPassword: string | undefined;
   allowedOrigins: string[];
   logLevel: string;
+  /** Failed logins allowed per client IP + login name, and per login name from any IP, within `loginLimitWindowMs` (0 = no limit). */
+  loginLimitIpName: number;
+  loginLimitName: number;
+  loginLimitWindowMs: number;
+  /** SMTP server for outgoing mail (`smtp://user:pass@host:port`, `smtps://…`); empty = write each message to `mailOutboxDir`. */
+  smtpUrl: string;
+  mailFrom: string;
+  mailOutboxDir: string;
+  /** How often a mail job is tried (exponential backoff from `jobBackoffMs`) while the SMTP server refuses or is down. */
+  mailAttempts: number;
+  /** The address people reach bureau at, for links in emails; defaults to http://localhost:PORT. */
+  publicUrl: string;
+  invitationTtlMs: number;
+  /** Invitations a tenant may create per hour (0 = no limit). */
+  inviteRateLimit: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -94,6 +109,16 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     demoPassword: env.BUREAU_DEMO_PASSWORD || undefined,
     allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    loginLimitIpName: int(env, 'LOGIN_LIMIT_IP_NAME', 10),
+    loginLimitName: int(env, 'LOGIN_LIMIT_NAME', 100),
+    loginLimitWindowMs: int(env, 'LOGIN_LIMIT_WINDOW_MS', 900_000),
+    smtpUrl: env.SMTP_URL ?? '',
+    mailFrom: env.MAIL_FROM || 'bureau <no-reply@bureau.localhost>',
+    mailOutboxDir: env.MAIL_OUTBOX_DIR || `${env.DATA_DIR || '.data'}/outbox`,
+    mailAttempts: int(env, 'MAIL_ATTEMPTS', 16),
+    publicUrl: (env.PUBLIC_URL || `http://localhost:${int(env, 'PORT', 3000)}`).replace(/\/+$/, ''),
+    invitationTtlMs: int(env, 'INVITATION_TTL_DAYS', 30) * 24 * hour,
+    inviteRateLimit: int(env, 'INVITE_RATE_LIMIT', 200),
     ...overrides,
   };
   return config;

@@ -8,6 +8,8 @@ import type { Registry } from './core/registry.js';
 import { migrationStatus, openOrm, sql, type Orm } from './infra/db.js';
 import { createFeedBus, type FeedBus } from './infra/feed-bus.js';
 import type { Logger } from './infra/logger.js';
+import { createMailer, type Mailer } from './infra/mailer.js';
+import { openRateLimitStore } from './infra/rate-limit-store.js';
 import { Queues } from './infra/queue.js';
 import { Accounts } from './domains/accounts/service.js';
 import { Backpressure } from './pipeline/backpressure.js';
@@ -28,6 +30,10 @@ export interface Runtime {
   bus: FeedBus;
   outbox: Outbox;
   accounts: Accounts;
+  /** Outgoing mail (SMTP_URL or the local outbox); used by the `mail` workers. */
+  mailer: Mailer;
+  /** bureau's clock: handlers, timers and invitation links read it (tests move it forward instead of sleeping). */
+  clock: { now(): Date };
   close(): Promise<void>;
 }
 
@@ -38,6 +44,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   const bus = createFeedBus(config, log);
   const outbox = new Outbox(() => orm.em.fork(), queues, log);
   const accounts = new Accounts({ ttlMs: config.sessionTtlMs, cost: config.argon2 });
+  const mailer = createMailer(config, log);
   return {
     config,
     log,
@@ -47,7 +54,10 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
     bus,
     outbox,
     accounts,
+    mailer,
+    clock: { now: () => new Date() },
     async close() {
+      mailer.close();
       await outbox.stop();
       await queues.close();
       await bus.close();
@@ -73,7 +83,8 @@ export async function startWeb(rt: Runtime, opts: { port?: number; host?: string
     waiters.onMessage(m);
   });
   const ready = () => migrationStatus(rt.orm);
-  const app = buildApp({ orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, accounts: rt.accounts, tasks, waiters, ready });
+  const rateLimits = openRateLimitStore(rt.config, rt.log);
+  const app = buildApp({ orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, accounts: rt.accounts, tasks, waiters, ready, rateLimitStore: rateLimits.store, queues: rt.queues, now: () => rt.clock.now() });
   const server = http.createServer(app.callback());
   server.keepAliveTimeout = 65_000;
   gateway.attach(server);
@@ -88,6 +99,7 @@ export async function startWeb(rt: Runtime, opts: { port?: number; host?: string
       await gateway.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rateLimits.close();
     },
   };
 }
@@ -113,7 +125,7 @@ async function pruneFeed(rt: Runtime): Promise<{ deleted: number }> {
 
 /** One BullMQ worker per kind; SIGTERM lets in-flight jobs finish (close waits for them). */
 export async function startWorkers(rt: Runtime, kinds: readonly WorkerKind[]): Promise<{ close(): Promise<void> }> {
-  const deps = { orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, bus: rt.bus, outbox: rt.outbox, now: () => new Date() };
+  const deps = { orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, bus: rt.bus, outbox: rt.outbox, now: () => rt.clock.now(), mailer: rt.mailer };
   const workers = kinds.map((kind) =>
     rt.queues.worker(kind, (job) => (MAINTENANCE[job.name] ? MAINTENANCE[job.name]!(rt) : runTask(deps, job)), rt.config.workerConcurrency),
   );

@@ -79,6 +79,7 @@ async function main(): Promise<void> {
     `  api        POST ${url}/api/v1`,
     `  websocket  ws://localhost:${web.port}/ws`,
     `  actions    ${url}/api/v1/actions`,
+    `  mail       ${rt.mailer.describe}${config.smtpUrl ? '' : ' (set SMTP_URL to send for real)'}`,
     '',
     `demo logins (password: ${password ?? 'set when the database was first filled; see BUREAU_DEMO_PASSWORD'}):`,
     ...demoLogins().map((l) => `  ${l}`),

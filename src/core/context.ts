@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { OutgoingMail, SentMail } from '../infra/mailer.js';
 import type { Actor, Level, Role } from './roles.js';
 import type { TransitionRecord } from './state-machine.js';
 
@@ -35,6 +36,8 @@ export interface ActionContext {
   /** Queues another action in the same transaction (it runs only if this one commits). */
   enqueue(action: string, input: unknown, options?: EnqueueOptions): void;
   notify(target: NotifyTarget, notice: Record<string, unknown>): void;
+  /** Sends an email now (SMTP or the local outbox); throws UNAVAILABLE (retried) while SMTP is down. Mail-queue handlers only. */
+  mail(message: OutgoingMail): Promise<SentMail>;
 }
 
 /** What an inline action (answered by the web process itself) gets. */
@@ -55,4 +58,6 @@ export interface InlineServices {
   logout(token: string): Promise<void>;
   getTask(actor: Actor, id: number): Promise<Record<string, unknown>>;
   cancelTask(actor: Actor, id: number): Promise<Record<string, unknown>>;
+  /** Registers an invited user (invitations domain): one transaction, returns a session like login. */
+  acceptInvitation(token: string, input: { firstName: string; lastName: string; password: string }): Promise<{ token: string; expiresAt: string; user: Record<string, unknown>; invitationId: number }>;
 }

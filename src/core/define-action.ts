@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ActionContext, InlineContext } from './context.js';
+import type { Config } from '../config.js';
 import type { Actor, Role } from './roles.js';
 
 /** Worker kinds, one BullMQ queue and one Procfile line each. */
@@ -64,6 +65,19 @@ interface ActionBase<S extends z.ZodType> {
   input: S;
   /** A valid `data` for the docs, the console placeholder and the contract test. */
   example: z.input<S>;
+  /**
+   * Optional flood limit, counted per tenant or per user on the shared rate-limit
+   * store when a valid request is accepted: past it the caller gets 429
+   * RATE_LIMITED with Retry-After, and nothing is written.
+   */
+  rateLimit?: ActionRateLimit;
+}
+
+export interface ActionRateLimit {
+  per: 'tenant' | 'user';
+  /** Requests allowed per window, read from config (0 = no limit). */
+  points: (config: Config) => number;
+  windowMs: number;
 }
 
 /** An action run asynchronously on a worker: answered 202 and pushed over the websocket. */

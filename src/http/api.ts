@@ -11,11 +11,14 @@ import type { Actor } from '../core/roles.js';
 import type { Orm } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { Accounts } from '../domains/accounts/service.js';
+import { InvitationLinks } from '../domains/invitations/links.js';
 import { isFinalTask } from '../pipeline/feed-store.js';
 import type { Tasks } from '../pipeline/tasks.js';
 import type { Waiters } from '../realtime/waiters.js';
+import type { RateLimitStore } from '../infra/rate-limit-store.js';
 import { actionCatalogue } from './catalogue.js';
 import { fromHttpError } from './errors.js';
+import { ActionLimits, LoginThrottle } from './rate-limit.js';
 
 export interface ApiDeps {
   orm: Orm;
@@ -27,6 +30,10 @@ export interface ApiDeps {
   waiters: Waiters;
   /** Migration status, or a rejection when the database does not answer (GET /ping: ready = answers, none pending). */
   ready: () => Promise<{ executed: string[]; pending: string[] }>;
+  /** Where login throttling counts failures (shared by every web process); in-memory when absent. */
+  rateLimitStore?: RateLimitStore;
+  /** bureau's clock (the runtime's; tests move it). */
+  now?: () => Date;
 }
 
 /** The seed-001 envelope, kept exactly; `name`/`password` on `task` is the seed's login shape. */
@@ -54,12 +61,31 @@ export function apiRouter(deps: ApiDeps): Router {
   const router = new Router();
   const em = () => deps.orm.em.fork();
 
-  const services: InlineServices = {
-    login: (name, password, tenant) => deps.accounts.login(em(), name, password, tenant),
+  const now = deps.now ?? (() => new Date());
+  const actionLimits = new ActionLimits(deps.rateLimitStore ?? { kind: 'memory', prefix: 'rl' }, deps.config);
+  const invitationLinks = new InvitationLinks(deps.accounts, now);
+  const throttle = new LoginThrottle(deps.rateLimitStore ?? { kind: 'memory', prefix: 'rl' }, {
+    perIpName: { points: deps.config.loginLimitIpName, windowMs: deps.config.loginLimitWindowMs },
+    perName: { points: deps.config.loginLimitName, windowMs: deps.config.loginLimitWindowMs },
+  });
+  /** Inline services for one request: login is throttled by the caller's IP and the login name. */
+  const servicesFor = (ip: string): InlineServices => ({
+    async login(name, password, tenant) {
+      await throttle.check(ip, name);
+      try {
+        const session = await deps.accounts.login(em(), name, password, tenant);
+        await throttle.succeeded(ip, name);
+        return session;
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'INVALID_CREDENTIALS') await throttle.failed(ip, name);
+        throw err;
+      }
+    },
     logout: (token) => deps.accounts.logout(em(), token),
     getTask: (actor, id) => deps.tasks.get(em(), actor, id),
     cancelTask: (actor, id) => deps.tasks.cancel(em(), actor, id),
-  };
+    acceptInvitation: (token, input) => invitationLinks.accept(em(), token, input),
+  });
 
   router.get('/ping', async (ctx) => {
     const status = await deps.ready().catch(() => null);
@@ -122,10 +148,11 @@ export function apiRouter(deps: ApiDeps): Router {
       }
 
       if (def.mode === 'inline') {
-        ctx.body = await def.handler(input.data, { em: em(), actor, token, config: deps.config, log: deps.log, now: () => new Date(), services });
+        ctx.body = await def.handler(input.data, { em: em(), actor, token, config: deps.config, log: deps.log, now, services: servicesFor(ctx.ip) });
         return;
       }
       const user = actor as Actor & { kind: 'user' };
+      if (def.rateLimit) await actionLimits.consume(def.name, def.rateLimit, user);
       // The task keeps `data` as sent, not as parsed: the worker parses it itself, so a transforming schema runs once.
       const submitted = await deps.tasks.submit(em(), user, def, data, task.key);
       ctx.set('Location', `/api/v1/tasks/${submitted.id}`);

@@ -70,7 +70,8 @@ export class Queues {
             opts: {
               jobId: jobIdFor(it.taskId),
               delay: it.runAt ? Math.max(0, it.runAt.getTime() - now) : 0,
-              attempts: this.config.jobAttempts,
+              // Mail waits out an SMTP outage longer than a database blip.
+              attempts: name === 'mail' ? this.config.mailAttempts : this.config.jobAttempts,
               backoff: { type: 'exponential', delay: this.config.jobBackoffMs },
               removeOnComplete: { age: 3600, count: 5000 },
               removeOnFail: { age: 7 * 24 * 3600, count: 10000 },

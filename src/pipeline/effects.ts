@@ -8,6 +8,7 @@ import type { TransitionRecord } from '../core/state-machine.js';
 import { sql } from '../infra/db.js';
 import type { FeedMessage } from '../infra/feed-bus.js';
 import type { Dispatch } from '../infra/queue.js';
+import type { Mailer } from '../infra/mailer.js';
 import type { Registry } from '../core/registry.js';
 import { appendFeed } from './feed-store.js';
 
@@ -57,7 +58,7 @@ export class Effects {
   }
 }
 
-export function buildContext(opts: { em: EntityManager; actor: Actor; taskId: number; log: Logger; config: Config; now: () => Date; registry: Registry; effects: Effects }): ActionContext {
+export function buildContext(opts: { em: EntityManager; actor: Actor; taskId: number; log: Logger; config: Config; now: () => Date; registry: Registry; effects: Effects; mailer?: Mailer | undefined }): ActionContext {
   const { em, actor, effects, registry } = opts;
   return {
     em,
@@ -77,5 +78,9 @@ export function buildContext(opts: { em: EntityManager; actor: Actor; taskId: nu
       effects.enqueued.push({ action, input, options });
     },
     notify: (target, notice) => effects.notices.push({ target, notice }),
+    mail(message) {
+      if (!opts.mailer) throw new AppError('INTERNAL', 'This process has no mailer; mail is sent by the mail workers.');
+      return opts.mailer.send(message);
+    },
   };
 }

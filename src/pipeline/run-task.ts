@@ -8,6 +8,7 @@ import { mayRun } from '../core/define-action.js';
 import { sql, type Orm } from '../infra/db.js';
 import type { FeedBus, FeedMessage } from '../infra/feed-bus.js';
 import type { Job, JobData } from '../infra/queue.js';
+import type { Mailer } from '../infra/mailer.js';
 import { actorFromRow } from '../domains/accounts/service.js';
 import { buildContext, Effects } from './effects.js';
 import { finishTask, resultBody } from './feed-store.js';
@@ -21,6 +22,8 @@ export interface WorkerDeps {
   bus: FeedBus;
   outbox: Outbox;
   now: () => Date;
+  /** Present in processes that run the `mail` queue. */
+  mailer?: Mailer;
 }
 
 interface TaskRow {
@@ -88,7 +91,7 @@ async function execute(deps: WorkerDeps, em: EntityManager, task: TaskRow, log: 
     const actor = await loadActor(tem, task);
     if (!mayRun(def, actor)) throw new AppError('FORBIDDEN', `A ${actor.kind === 'user' ? actor.role : 'system'} may not run ${def.name}.`);
     const effects = new Effects();
-    const ctx = buildContext({ em: tem, actor, taskId: task.id, log, config: deps.config, now: deps.now, registry: deps.registry, effects });
+    const ctx = buildContext({ em: tem, actor, taskId: task.id, log, config: deps.config, now: deps.now, registry: deps.registry, effects, mailer: deps.mailer });
     const result = await def.handler(parsed.data, ctx);
     await tem.flush();
     const queueOf = (name: string) => {

@@ -53,10 +53,19 @@ export class Accounts {
     this.dummyHash ??= hashPassword(newToken(), this.opts.cost);
     const ok = await verifyPassword(user?.password_hash ?? (await this.dummyHash), password);
     if (!user || !ok) throw new AppError('INVALID_CREDENTIALS', 'Wrong login name or password.');
+    return this.openSession(em, user);
+  }
+
+  /** A new session for a user who just proved who they are (login, or accepting an invitation). */
+  async openSession(em: EntityManager, user: Parameters<typeof publicUser>[0]) {
     const token = newToken();
     const expiresAt = new Date(Date.now() + this.opts.ttlMs);
     await sql(em, 'insert into session (tenant_id, user_id, token_hash, expires_at) values (?, ?, ?, ?)', [user.tenant_id, user.id, tokenHash(token), expiresAt]);
     return { token, expiresAt: expiresAt.toISOString(), user: publicUser(user) };
+  }
+
+  hash(password: string): Promise<string> {
+    return hashPassword(password, this.opts.cost);
   }
 
   /** The actor behind a token, or 401 UNAUTHENTICATED (unknown, revoked, expired, or a disabled user). */

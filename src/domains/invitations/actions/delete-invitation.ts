@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { defineAction } from '../../../core/define-action.js';
+import { AppError } from '../../../core/errors.js';
+import { Id } from '../../backoffice/schemas.js';
+import { loadInvitation } from '../rules.js';
+
+export const deleteInvitation = defineAction({
+  name: 'delete_invitation',
+  summary:
+    'Deletes an invitation that was not accepted, its links, and the inactive user it created (so the email can be invited afresh). Its history stays in the event log. A registered invitation cannot be deleted (409).',
+  roles: ['admin'],
+  access: { ids: { id: 'invitation' }, owner: 'tenant' },
+  worker: 'admin',
+  input: z.strictObject({ id: Id }),
+  example: { id: 1 },
+  async handler(input, ctx) {
+    const inv = await loadInvitation(ctx, input.id);
+    if (inv.status === 'registered') throw new AppError('INVALID_TRANSITION', 'A registered invitation cannot be deleted: the user it made is active.', { entity: 'invitation', from: inv.status, event: 'deleted' });
+    ctx.record({ entityType: 'invitation', entityId: inv.id, event: 'deleted', fromStatus: inv.status, toStatus: 'deleted', data: { email: inv.email } });
+    await ctx.sql('delete from invitation where id = ?', [inv.id]);
+    // The user the invitation made, if it never became active and no other invitation points at it.
+    const removed = await ctx.sql<{ id: number }>(
+      `delete from app_user u where u.id = ? and u.tenant_id = ? and u.status = 'invited'
+          and not exists (select 1 from invitation i where i.user_id = u.id)
+          and not exists (select 1 from task t where t.actor_id = u.id)
+        returning u.id`,
+      [inv.userId ?? 0, ctx.tenantId],
+    );
+    ctx.em.clear();
+    return { id: inv.id, deleted: true, userDeleted: removed.length > 0 };
+  },
+});

@@ -1,0 +1,144 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError } from '../../core/errors.js';
+import { sql } from '../../infra/db.js';
+import type { Accounts } from '../accounts/service.js';
+import { tokenHash } from '../accounts/passwords.js';
+import { invitationMachine, LIVE_STATUSES, type InvitationStatus } from './machine.js';
+
+interface LinkRow {
+  id: number;
+  tenant_id: number;
+  user_id: number | null;
+  status: InvitationStatus;
+  email: string;
+  expires_at: Date;
+  token_expires_at: Date;
+  tenant: string;
+  tenant_name: string;
+  first_name: string | null;
+  last_name: string | null;
+}
+
+/** What a link shows: the accept form, or why it cannot be used. */
+export type LinkState =
+  | { state: 'open'; invitation: { id: number; email: string; tenant: string; firstName: string; lastName: string; expiresAt: Date } }
+  | { state: 'registered' | 'expired' | 'revoked' | 'unknown'; tenant?: string };
+
+/**
+ * The web side of an invitation link (`/i/:token` and `accept_invitation`):
+ * opens, clicks and registration, each in one transaction with its event. A
+ * link is usable while the invitation is live and neither its own expiry nor the
+ * invitation's has passed; using one past expiry marks the invitation `expired`.
+ */
+export class InvitationLinks {
+  constructor(
+    private readonly accounts: Accounts,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Records an open (the tracking pixel). Unknown tokens are ignored: the pixel always answers. */
+  async opened(em: EntityManager, token: string): Promise<void> {
+    await em.transactional(async (tx) => {
+      const row = await this.lock(tx as EntityManager, token);
+      if (!row) return;
+      const [inv] = await sql<{ open_count: number }>(
+        tx as EntityManager,
+        `update invitation set open_count = open_count + 1, first_opened_at = coalesce(first_opened_at, ?), last_opened_at = ? where id = ? returning open_count`,
+        [this.now(), this.now(), row.id],
+      );
+      if (inv?.open_count === 1) await this.event(tx as EntityManager, row, 'opened', row.status, null);
+    });
+  }
+
+  /** A click on the link: recorded (never registers anything), and says what the page should show. */
+  async clicked(em: EntityManager, token: string): Promise<LinkState> {
+    return em.transactional(async (tx) => {
+      const t = tx as EntityManager;
+      const row = await this.lock(t, token);
+      if (!row) return { state: 'unknown' };
+      const usable = await this.usable(t, row);
+      if (usable !== 'open') return { state: usable, tenant: row.tenant_name };
+      const to = invitationMachine.next(row.status, 'clicked');
+      await sql(t, `update invitation set status = ?, click_count = click_count + 1, first_clicked_at = coalesce(first_clicked_at, ?), last_clicked_at = ?, updated_at = now() where id = ?`, [to, this.now(), this.now(), row.id]);
+      await this.event(t, row, 'clicked', to, null);
+      return { state: 'open', invitation: { id: row.id, email: row.email, tenant: row.tenant_name, firstName: row.first_name ?? '', lastName: row.last_name ?? '', expiresAt: new Date(row.token_expires_at) } };
+    });
+  }
+
+  /**
+   * Registers the invited user: activates it with the name and password given,
+   * marks the invitation `registered`, records the event and opens a session,
+   * all in one transaction. A second submit gets 409 and changes nothing.
+   */
+  async accept(em: EntityManager, token: string, input: { firstName: string; lastName: string; password: string }) {
+    const passwordHash = await this.accounts.hash(input.password);
+    const outcome = await em.transactional(async (tx) => {
+      const t = tx as EntityManager;
+      const row = await this.lock(t, token);
+      if (!row) return { state: 'unknown' as const };
+      const usable = await this.usable(t, row);
+      if (usable !== 'open') return { state: usable };
+      const to = invitationMachine.next(row.status, 'registered');
+      const [user] = await sql<{ id: number; tenant_id: number; email: string; role: string; level: number; first_name: string; last_name: string }>(
+        t,
+        `update app_user set first_name = ?, last_name = ?, password_hash = ?, status = 'active'
+          where id = ? and tenant_id = ? and status = 'invited' returning id, tenant_id, email, role, level, first_name, last_name`,
+        [input.firstName, input.lastName, passwordHash, row.user_id ?? 0, row.tenant_id],
+      );
+      if (!user) throw new AppError('CONFLICT', 'The account this invitation was for is no longer waiting to be activated.');
+      await sql(t, `update invitation set status = ?, registered_at = ?, updated_at = now() where id = ?`, [to, this.now(), row.id]);
+      await this.event(t, row, 'registered', to, user.id);
+      const session = await this.accounts.openSession(t, { ...user, tenant: row.tenant });
+      return { state: 'accepted' as const, session: { ...session, invitationId: row.id } };
+    });
+    switch (outcome.state) {
+      case 'accepted':
+        return outcome.session;
+      case 'unknown':
+        throw new AppError('NOT_FOUND', 'This invitation link is not valid.');
+      case 'expired':
+        throw new AppError('GONE', 'This invitation has expired; ask for a new one.');
+      case 'revoked':
+        throw new AppError('GONE', 'This invitation was revoked.');
+      default:
+        throw new AppError('CONFLICT', 'This invitation has already been accepted; log in instead.');
+    }
+  }
+
+  private async lock(em: EntityManager, token: string): Promise<LinkRow | null> {
+    if (!token || token.length > 200) return null;
+    const [row] = await sql<LinkRow>(
+      em,
+      `select i.id, i.tenant_id, i.user_id, i.status, i.email, i.expires_at, k.expires_at as token_expires_at,
+              t.slug as tenant, t.name as tenant_name, u.first_name, u.last_name
+         from invitation_token k join invitation i on i.id = k.invitation_id join tenant t on t.id = i.tenant_id
+         left join app_user u on u.id = i.user_id
+        where k.token_hash = ? for update of i`,
+      [tokenHash(token)],
+    );
+    return row ?? null;
+  }
+
+  /** `open`, or why not; a live invitation found past its expiry is marked `expired` here. */
+  private async usable(em: EntityManager, row: LinkRow): Promise<'open' | 'registered' | 'expired' | 'revoked'> {
+    if (row.status === 'registered' || row.status === 'revoked' || row.status === 'expired') return row.status;
+    if (!LIVE_STATUSES.includes(row.status)) return 'expired';
+    const now = this.now().getTime();
+    if (new Date(row.expires_at).getTime() <= now) {
+      await sql(em, `update invitation set status = 'expired', updated_at = now() where id = ?`, [row.id]);
+      await this.event(em, row, 'expired', 'expired', null, 'used after its expiry');
+      return 'expired';
+    }
+    // This link's own expiry passed, but a reinvite extended the invitation: this link is dead, the newer one works.
+    if (new Date(row.token_expires_at).getTime() <= now) return 'expired';
+    return 'open';
+  }
+
+  private async event(em: EntityManager, row: LinkRow, event: string, to: string, actorId: number | null, reason?: string): Promise<void> {
+    await sql(
+      em,
+      `insert into entity_event (tenant_id, entity_type, entity_id, event, from_status, to_status, actor_id, reason, at) values (?, 'invitation', ?, ?, ?, ?, ?, ?, ?)`,
+      [row.tenant_id, row.id, event, row.status, to, actorId, reason ?? null, this.now()],
+    );
+  }
+}

@@ -1,0 +1,68 @@
+import { LockMode } from '@mikro-orm/core';
+import type { ActionContext } from '../../core/context.js';
+import { AppError } from '../../core/errors.js';
+import type { Role } from '../../core/roles.js';
+import { fire } from '../../core/state-machine.js';
+import { Invitation, type IInvitation } from './entities.js';
+import { invitationMachine, LIVE_STATUSES, type InvitationStatus } from './machine.js';
+
+/** A role may invite its own rank and below; admins rank above the working roles. */
+const ROLE_RANK: Record<Role, number> = { admin: 2, compliance: 1, service: 1 };
+
+export function assertMayGrant(ctx: ActionContext, role: Role, level: number): void {
+  const actor = ctx.actor;
+  if (actor.kind !== 'user') return;
+  if (ROLE_RANK[role] > ROLE_RANK[actor.role]) throw new AppError('FORBIDDEN', `A ${actor.role} may not invite a ${role}.`, { field: 'role' });
+  if (level > actor.level) throw new AppError('FORBIDDEN', `You may not grant level ${level}, above your own level ${actor.level}.`, { field: 'level' });
+}
+
+/** An invitation of the caller's tenant (row-locked for the transaction when `lock`), or 404. */
+export async function loadInvitation(ctx: ActionContext, id: number, lock = true): Promise<IInvitation> {
+  const inv = await ctx.em.findOne(Invitation, { id, tenantId: ctx.tenantId }, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {});
+  if (!inv) throw new AppError('NOT_FOUND', `No invitation ${id}.`);
+  return inv;
+}
+
+export const isLive = (status: InvitationStatus) => LIVE_STATUSES.includes(status);
+
+/** Records an event that does not move the status (`opened`, a resend): from = to. */
+export function note(ctx: ActionContext, inv: IInvitation, event: string, data?: Record<string, unknown>): void {
+  ctx.record({ entityType: invitationMachine.entity, entityId: inv.id, event, fromStatus: inv.status, toStatus: inv.status, data });
+}
+
+/**
+ * Queues the email (a job on the `mail` queue) and the expiry timer (a delayed
+ * job on the `system` queue at `expiresAt`). Both run only if this transaction
+ * commits; the timer's key makes a second one for the same expiry a no-op.
+ */
+export function scheduleSendAndExpiry(ctx: ActionContext, inv: IInvitation): void {
+  ctx.enqueue('send_invitation', { id: inv.id });
+  const at = inv.expiresAt.getTime();
+  ctx.enqueue('expire_invitation', { id: inv.id, at }, { delayMs: Math.max(0, at - ctx.now().getTime()), key: `invitation-expiry:${inv.id}:${at}` });
+}
+
+export function invitationView(inv: IInvitation) {
+  return {
+    id: inv.id,
+    userId: inv.userId ?? null,
+    email: inv.email,
+    role: inv.role,
+    level: inv.level,
+    status: inv.status,
+    invitedBy: inv.invitedBy ?? null,
+    expiresAt: inv.expiresAt,
+    sentCount: inv.sentCount,
+    lastSentAt: inv.lastSentAt ?? null,
+    messageId: inv.messageId ?? null,
+    openCount: inv.openCount,
+    firstOpenedAt: inv.firstOpenedAt ?? null,
+    lastOpenedAt: inv.lastOpenedAt ?? null,
+    clickCount: inv.clickCount,
+    firstClickedAt: inv.firstClickedAt ?? null,
+    lastClickedAt: inv.lastClickedAt ?? null,
+    registeredAt: inv.registeredAt ?? null,
+    createdAt: inv.createdAt,
+  };
+}
+
+export { fire, invitationMachine };
