@@ -9,7 +9,8 @@ export interface MachineDefinition<S extends string, E extends string> {
   entity: string;
   statuses: readonly S[];
   final: readonly S[];
-  events: Record<E, { from: readonly S[]; to: S }>;
+  /** `verb` words the refusal when the event is named in the past tense (`reinvited` -> "Cannot reinvite ..."). */
+  events: Record<E, { from: readonly S[]; to: S; verb?: string }>;
 }
 
 export interface Machine<S extends string, E extends string> extends MachineDefinition<S, E> {
@@ -30,7 +31,8 @@ export function defineMachine<const S extends string, const E extends string>(de
     next(from, event) {
       const t = def.events[event];
       if (!t.from.includes(from)) {
-        throw new AppError('INVALID_TRANSITION', `Cannot ${event} a ${def.entity} that is ${from}.`, {
+        const article = /^[aeiou]/i.test(def.entity) ? 'an' : 'a';
+        throw new AppError('INVALID_TRANSITION', `Cannot ${t.verb ?? event} ${article} ${def.entity} that is ${from}.`, {
           entity: def.entity,
           from,
           event,

@@ -21,6 +21,14 @@ import { diffArrays } from 'diff';
  *   - `steps.N.error.code` / `.message` / `.details...`: the error;
  *   - `steps.N.task.id`: the task id of a queued action;
  *   - `steps.N.http`: the HTTP status of the POST.
+ *
+ * `{run}` inside a string of `data` becomes a tag unique to this run (so a
+ * sequence that invites an email address can run again against the same
+ * bureau); the log shows it as `{run}`. A step with `until: {path, equals}` is
+ * sent again (every 100 ms, up to the result timeout) until the value at `path`
+ * of its record equals `equals`: for outcomes that arrive asynchronously, such
+ * as an invitation becoming `invited` once its email went out. Only the last
+ * attempt is logged.
  */
 
 const StepSchema = z.strictObject({
@@ -35,6 +43,7 @@ const StepSchema = z.strictObject({
     data: z.unknown().optional(),
     key: z.string().optional(),
   }),
+  until: z.strictObject({ path: z.string().min(1), equals: z.unknown() }).optional(),
 });
 
 export const SequenceSchema = z.strictObject({
@@ -137,9 +146,9 @@ function lookup(ref: string, records: readonly StepRecord[], names: ReadonlyMap<
 // Normalisation: nothing that differs between two runs on fresh databases.
 
 /** Keys whose values are instants: replaced by a placeholder (null stays null). */
-const TIME_KEYS = new Set(['at', 'createdAt', 'updatedAt', 'startedAt', 'finishedAt', 'expiresAt', 'runAt', 'lastLoginAt']);
+const TIME_KEYS = new Set(['at', 'createdAt', 'updatedAt', 'startedAt', 'finishedAt', 'expiresAt', 'runAt', 'lastLoginAt', 'lastSentAt', 'firstOpenedAt', 'lastOpenedAt', 'firstClickedAt', 'lastClickedAt', 'registeredAt', 'previousExpiresAt']);
 /** Keys whose values are secrets or random: replaced by a placeholder. */
-const SECRET_KEYS = new Set(['token', 'requestId']);
+const SECRET_KEYS = new Set(['token', 'requestId', 'messageId']);
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
 /** Sorts keys, and replaces instants and tokens with placeholders, recursively. */
@@ -170,6 +179,7 @@ const LIST_KINDS: Record<string, string> = { documents: 'document', transfers: '
 /** The kind of row an action's result (or `data.id`) is about, when the result itself does not say. */
 export function kindOfAction(action: string): string | null {
   if (action === 'get_task_result' || action === 'cancel_task') return 'task';
+  if (/^(?:invite_user|reinvite|(?:get|revoke|delete)_invitation)$/.test(action)) return 'invitation';
   const m = /^(?:get|create)_(customer|document|transfer|inquiry)$/.exec(action);
   return m ? m[1]! : null;
 }
@@ -179,7 +189,7 @@ export function normalise(value: unknown, ids: OwnIds = new OwnIds(), kind: stri
   if (Array.isArray(value)) return value.map((v) => normalise(v, ids, kind));
   if (typeof value === 'string') {
     if (ISO_DATE.test(value)) return '<time>';
-    return value.replace(/\bTask (\d+)\b/g, (whole, id: string) => `Task ${String(ids.label('task', Number(id)))}`);
+    return value.replace(/\b(Task|customer|document|transfer|inquiry|invitation) (\d+)\b/g, (_whole, kind: string, id: string) => `${kind} ${String(ids.label(kind === 'Task' ? 'task' : kind, Number(id)))}`);
   }
   if (typeof value !== 'object' || value === null) return value;
   const obj = value as Record<string, unknown>;
@@ -191,6 +201,8 @@ export function normalise(value: unknown, ids: OwnIds = new OwnIds(), kind: stri
     else if (SECRET_KEYS.has(key) && v !== null && v !== undefined) out[key] = '<token>';
     else if (key === 'id') out[key] = ids.label(own, v);
     else if (key === 'customerId' || key === 'cid') out[key] = ids.label('customer', v);
+    else if (key === 'userId') out[key] = ids.label('user', v);
+    else if (key === 'invitationId') out[key] = ids.label('invitation', v);
     else if (key in LIST_KINDS) out[key] = normalise(v, ids, LIST_KINDS[key]!);
     else if (key === 'result' && typeof obj.action === 'string') out[key] = normalise(v, ids, kindOfAction(obj.action));
     else out[key] = normalise(v, ids, null);
@@ -346,6 +358,7 @@ export async function runSequence(opts: RunOptions): Promise<string[]> {
   const sessions = new Map<string, { token: string; feed: UserFeed }>();
   const lines: string[] = [];
   const ids = new OwnIds();
+  const run = Math.random().toString(36).slice(2, 10);
 
   try {
     for (const [i, step] of sequence.steps.entries()) {
@@ -353,62 +366,72 @@ export async function runSequence(opts: RunOptions): Promise<string[]> {
       const where = `step ${n}${step.name ? ` (${step.name})` : ''} ${step.task.action}`;
       let data: unknown;
       try {
-        data = resolveRefs(step.task.data, records, names);
+        data = withRunTag(resolveRefs(step.task.data, records, names), run);
       } catch (err) {
         throw new SequenceError(`${where}: ${(err as Error).message}`);
       }
       const who = step.who ?? null;
-      let record: StepRecord;
+      let record!: StepRecord;
       let payload: unknown;
+      const deadline = Date.now() + timeoutMs;
+      for (let attempt = 0; ; attempt++) {
+        if (attempt) await new Promise((r) => setTimeout(r, 100));
 
-      if (step.task.action === 'login') {
-        if (!who) throw new SequenceError(`${where}: a login step needs "who"`);
-        const body = { task: { action: 'login', data: { name: who, password: opts.password, ...(data as object | undefined) } } };
-        const r = await post(baseUrl, body);
-        if (r.status === 200) {
-          const token = r.body.token as string;
-          await sessions.get(who)?.feed.close();
-          const feed = new UserFeed(wsUrl, token, who);
-          await feed.open();
-          sessions.set(who, { token, feed });
-          // The user, never the token or its expiry.
-          record = { status: 200, http: 200, result: { user: r.body.user } };
-          payload = { user: r.body.user };
+        if (step.task.action === 'login') {
+          if (!who) throw new SequenceError(`${where}: a login step needs "who"`);
+          const body = { task: { action: 'login', data: { name: who, password: opts.password, ...(data as object | undefined) } } };
+          const r = await post(baseUrl, body);
+          if (r.status === 200) {
+            const token = r.body.token as string;
+            await sessions.get(who)?.feed.close();
+            const feed = new UserFeed(wsUrl, token, who);
+            await feed.open();
+            sessions.set(who, { token, feed });
+            // The user, never the token or its expiry.
+            record = { status: 200, http: 200, result: { user: r.body.user } };
+            payload = { user: r.body.user };
+          } else {
+            record = { status: r.status, http: r.status, error: r.body?.error };
+            payload = { error: r.body?.error };
+          }
         } else {
-          record = { status: r.status, http: r.status, error: r.body?.error };
-          payload = { error: r.body?.error };
+          let session: { token: string; feed: UserFeed } | undefined;
+          if (who) {
+            session = sessions.get(who);
+            if (!session) throw new SequenceError(`${where}: ${who} has not logged in; add a login step before it`);
+          }
+          const task = { action: step.task.action, ...(data === undefined ? {} : { data }), ...(step.task.key ? { key: step.task.key } : {}) };
+          const r = await post(baseUrl, { ...(session ? { token: session.token } : {}), task });
+          if (r.status >= 400) {
+            record = { status: r.status, http: r.status, error: r.body?.error };
+            payload = { error: r.body?.error };
+          } else if (r.status === 202 || isTaskEnvelope(r.body)) {
+            // A queued action: 202 {task: {id, status: 'queued'}} (or 200 {task} with the final task, for a repeated key).
+            const id = r.body.task.id as number;
+            if (!session) throw new SequenceError(`${where}: a queued action answered ${r.status} without a token?`);
+            const final = FINAL.has(r.body.task.status) ? r.body.task : (await session.feed.waitFor(id, timeoutMs)).task;
+            record = { status: final.status, http: r.status, task: { id }, ...(final.error ? { error: final.error } : { result: final.result }) };
+            payload = final.error ? { error: final.error } : final.result;
+          } else {
+            // An inline action answered by the web process itself (get_task_result, cancel_task, logout...).
+            record = { status: r.status, http: r.status, result: r.body };
+            payload = r.body;
+          }
         }
-      } else {
-        let session: { token: string; feed: UserFeed } | undefined;
-        if (who) {
-          session = sessions.get(who);
-          if (!session) throw new SequenceError(`${where}: ${who} has not logged in; add a login step before it`);
-        }
-        const task = { action: step.task.action, ...(data === undefined ? {} : { data }), ...(step.task.key ? { key: step.task.key } : {}) };
-        const r = await post(baseUrl, { ...(session ? { token: session.token } : {}), task });
-        if (r.status >= 400) {
-          record = { status: r.status, http: r.status, error: r.body?.error };
-          payload = { error: r.body?.error };
-        } else if (r.status === 202 || isTaskEnvelope(r.body)) {
-          // A queued action: 202 {task: {id, status: 'queued'}} (or 200 {task} with the final task, for a repeated key).
-          const id = r.body.task.id as number;
-          if (!session) throw new SequenceError(`${where}: a queued action answered ${r.status} without a token?`);
-          const final = FINAL.has(r.body.task.status) ? r.body.task : (await session.feed.waitFor(id, timeoutMs)).task;
-          record = { status: final.status, http: r.status, task: { id }, ...(final.error ? { error: final.error } : { result: final.result }) };
-          payload = final.error ? { error: final.error } : final.result;
-        } else {
-          // An inline action answered by the web process itself (get_task_result, cancel_task, logout...).
-          record = { status: r.status, http: r.status, result: r.body };
-          payload = r.body;
-        }
+        if (!step.until || Object.is(JSON.stringify(pick(record, step.until.path)), JSON.stringify(step.until.equals))) break;
+        if (Date.now() > deadline) throw new SequenceError(`${where}: ${step.until.path} never became ${JSON.stringify(step.until.equals)} (last: ${JSON.stringify(pick(record, step.until.path))})`);
       }
 
       records.push(record);
       if (step.name) names.set(step.name, i);
       if (record.task) ids.add('task', record.task.id);
-      const made = /^create_(\w+)$/.exec(step.task.action);
-      if (made && record.status === 'succeeded') ids.add(made[1]!, (record.result as { id?: unknown } | undefined)?.id);
-      const line = logLine(n, width, who, step.task.action, record.status, payload, ids);
+      const made = step.task.action === 'invite_user' ? 'invitation' : /^create_(\w+)$/.exec(step.task.action)?.[1];
+      if (made && record.status === 'succeeded') {
+        const result = record.result as { id?: unknown; userId?: unknown } | undefined;
+        ids.add(made, result?.id);
+        ids.add('user', result?.userId);
+      }
+      const line = logLine(n, width, who, step.task.action, record.status, payload, ids).replaceAll(run, '{run}');
       lines.push(line);
       opts.onLine?.(line);
     }
@@ -495,4 +518,22 @@ export function compareLog(actual: readonly string[], expectedPath: string, upda
   if (expected.length === actual.length && expected.every((l, k) => l === actual[k])) return { ok: true, updated: false, diff: '' };
   const header = `--- expected ${expectedPath} (${expected.length} lines)\n+++ actual (${actual.length} lines)`;
   return { ok: false, updated: false, diff: `${header}\n${diffLines(expected, actual)}` };
+}
+
+/** Replaces `{run}` in every string of `data` with this run's tag. */
+function withRunTag(value: unknown, run: string): unknown {
+  if (typeof value === 'string') return value.replaceAll('{run}', run);
+  if (Array.isArray(value)) return value.map((v) => withRunTag(v, run));
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withRunTag(v, run)]));
+  return value;
+}
+
+/** The value at a dotted path of a step's record (`result.status`), or undefined. */
+function pick(record: StepRecord, path: string): unknown {
+  let cur: unknown = record;
+  for (const key of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
 }

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
@@ -144,6 +146,8 @@ export async function startTestBureau(opts: TestBureauOptions = {}): Promise<Tes
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
     outboxRelayIntervalMs: 200,
     jobBackoffMs: 100,
+    // Without SMTP_URL, mail goes to files: keep them out of the project's .data.
+    mailOutboxDir: join(tmpdir(), 'bureau-test-outbox', id),
     ...opts.config,
   });
   if (queueBackend === 'postgres') await migrateQueueSchema(config);

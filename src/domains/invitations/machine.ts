@@ -18,11 +18,11 @@ export const invitationMachine = defineMachine({
   final: ['registered', 'revoked'],
   events: {
     created: { from: [], to: 'not invited' },
-    sent: { from: ['not invited'], to: 'invited' },
-    clicked: { from: ['not invited', 'invited', 'clicked'], to: 'clicked' },
-    registered: { from: ['not invited', 'invited', 'clicked'], to: 'registered' },
-    expired: { from: ['not invited', 'invited', 'clicked'], to: 'expired' },
-    revoked: { from: ['not invited', 'invited', 'clicked', 'expired'], to: 'revoked' },
-    reinvited: { from: ['not invited', 'invited', 'clicked', 'expired'], to: 'not invited' },
+    sent: { from: ['not invited'], to: 'invited', verb: 'send' },
+    clicked: { from: ['not invited', 'invited', 'clicked'], to: 'clicked', verb: 'click' },
+    registered: { from: ['not invited', 'invited', 'clicked'], to: 'registered', verb: 'register' },
+    expired: { from: ['not invited', 'invited', 'clicked'], to: 'expired', verb: 'expire' },
+    revoked: { from: ['not invited', 'invited', 'clicked', 'expired'], to: 'revoked', verb: 'revoke' },
+    reinvited: { from: ['not invited', 'invited', 'clicked', 'expired'], to: 'not invited', verb: 'reinvite' },
   },
 });

@@ -34,7 +34,7 @@ export const inviteUser = defineAction({
          from app_user u where u.tenant_id = ? and lower(u.email) = ?`,
       [ctx.tenantId, email],
     );
-    if (existing?.invitation_id) throw new AppError('CONFLICT', `${email} already has a live invitation (${existing.invitation_id}); use reinvite to send it again.`, { field: 'email', invitationId: existing.invitation_id });
+    if (existing?.invitation_id) throw new AppError('CONFLICT', `${email} already has a live invitation; reinvite it to send the email again.`, { field: 'email', invitationId: existing.invitation_id });
     if (existing) throw new AppError('CONFLICT', `${email} is already a user of this tenant.`, { field: 'email', userId: existing.id });
 
     const [user] = await ctx.sql<{ id: number }>(
