@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `bureau is running (queues on ${config.queueBackend === 'redis' ? `Redis ${redisUrl === base.redisUrl ? '(REDIS_URL)' : '(private redis-server)'}` : 'PostgreSQL (BullMQ PostgreSQL backend)'}, data in ${base.databaseUrl ? 'DATABASE_URL' : 'embedded PostgreSQL'})`,
-    `  url        ${url}/`,
+    `  console    ${url}/console/   (log in with a demo login below)`,
     `  api        POST ${url}/api/v1`,
     `  websocket  ws://localhost:${web.port}/ws`,
     `  actions    ${url}/api/v1/actions`,

@@ -32,8 +32,8 @@ export function replace(el: Element, ...children: Child[]): void {
   append(el, children);
 }
 
-const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-const dateTimeFmt = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+const dateTimeFmt = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
 
 export const fmtTime = (at: string | number | Date) => timeFmt.format(new Date(at));
 export const fmtDateTime = (at: string | number | Date | null | undefined) => (at ? dateTimeFmt.format(new Date(at)) : '—');

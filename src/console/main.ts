@@ -8,6 +8,7 @@ import { customersView, customerView } from './views/customers.js';
 import { feedPanel } from './views/feed-panel.js';
 import { itemView } from './views/item.js';
 import { loginView } from './views/login.js';
+import { invitationView, peopleView } from './views/people.js';
 import { queueView } from './views/queue.js';
 import { tasksView } from './views/tasks.js';
 
@@ -33,6 +34,9 @@ const ROUTES: Route[] = [
   { path: 'inquiries', label: 'Inquiries', show: (ctx) => ctx.may('respond_inquiry'), view: (ctx) => queueView(ctx, ['inquiry'], 'Open inquiries') },
   { path: 'customers', label: 'Customers', show: (ctx) => ctx.may('list_customers'), view: (ctx, p) => (p[0] ? customerView(ctx, p) : customersView(ctx)) },
   { path: 'queues', label: 'Work queues', show: (ctx) => ctx.user.role === 'admin' && ctx.may('list_queue'), view: (ctx) => queueView(ctx, ['document', 'transfer', 'inquiry'], 'Work queues') },
+  // Appears when the invitations domain is in the registry (it is: issue 5); hidden otherwise.
+  { path: 'people', label: 'People', show: (ctx) => ctx.may('list_people'), view: (ctx) => peopleView(ctx) },
+  { path: 'invitations', label: '', show: (ctx) => ctx.may('get_invitation'), view: (ctx, p) => invitationView(ctx, p) },
   { path: 'tasks', label: 'Tasks', show: (ctx) => ctx.may('search_tasks'), view: (ctx) => tasksView(ctx) },
   { path: 'actions', label: 'All actions', show: () => true, view: (ctx, p) => actionsView(ctx, p) },
   { path: 'items', label: '', show: () => true, view: (ctx, p) => itemView(ctx, p) },

@@ -113,7 +113,7 @@ export function customerView(ctx: Ctx, params: string[]): View {
         h(
           'section',
           { class: 'card', 'data-items': type },
-          h('h2', null, `${type[0]!.toUpperCase()}${type.slice(1)}s`),
+          h('h2', null, { document: 'Documents', transfer: 'Transfers', inquiry: 'Inquiries' }[type]),
           h(
             'table',
             { class: 'table' },
@@ -132,7 +132,7 @@ export function customerView(ctx: Ctx, params: string[]): View {
                       type === 'transfer' ? h('td', { class: 'money' }, r.amount ?? '') : null,
                     ),
                   )
-                : emptyRow(4, `No ${type}s.`),
+                : emptyRow(4, 'None.'),
             ),
           ),
         );

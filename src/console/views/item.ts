@@ -2,7 +2,7 @@ import { badge, emptyRow, fmtDateTime, h, replace } from '../dom.js';
 import { errorBox, pageHeader, read, refreshOn, type Ctx, type View } from '../context.js';
 import { itemButtons, type ItemRef } from './item-actions.js';
 
-interface HistoryRow {
+export interface HistoryRow {
   event: string;
   from: string | null;
   to: string;
@@ -10,6 +10,37 @@ interface HistoryRow {
   reason: string | null;
   data: Record<string, unknown> | null;
   at: string;
+}
+
+/** The event log of one entity (who, when, from -> to, why): items and invitations share it. */
+export function historyCard(history: HistoryRow[]): HTMLElement {
+  return h(
+    'section',
+    { class: 'card' },
+    h('h2', null, 'History'),
+    h(
+      'table',
+      { class: 'table history' },
+      h('thead', null, h('tr', null, h('th', null, 'when'), h('th', null, 'who'), h('th', null, 'event'), h('th', null, 'from → to'), h('th', null, 'why'))),
+      h(
+        'tbody',
+        null,
+        history.length
+          ? history.map((e) =>
+              h(
+                'tr',
+                null,
+                h('td', { class: 'nowrap' }, fmtDateTime(e.at)),
+                h('td', null, e.actor),
+                h('td', null, e.event),
+                h('td', { class: 'nowrap' }, e.from ? badge(e.from) : '—', ' → ', badge(e.to)),
+                h('td', null, e.reason ?? (e.data ? Object.entries(e.data).map(([k, v]) => `${k} ${String(v)}`).join(', ') : '')),
+              ),
+            )
+          : emptyRow(5, 'No history yet.'),
+      ),
+    ),
+  );
 }
 
 /** One document, transfer or inquiry: its fields, the buttons to work it, and its history from the event log. */
@@ -31,7 +62,6 @@ export function itemView(ctx: Ctx, params: string[]): View {
         ['created', fmtDateTime(item.createdAt)],
         ['updated', fmtDateTime(item.updatedAt)],
       ];
-      const history = item.history as HistoryRow[];
       replace(
         body,
         h(
@@ -40,33 +70,7 @@ export function itemView(ctx: Ctx, params: string[]): View {
           h('dl', { class: 'facts' }, ...fields.flatMap(([k, v]) => [h('dt', null, k), h('dd', null, v as Node | string)])),
           h('div', { class: 'item-actions' }, itemButtons(ctx, { type, id, level: item.level, status: item.status, answer: item.answer }, out), out),
         ),
-        h(
-          'section',
-          { class: 'card' },
-          h('h2', null, 'History'),
-          h(
-            'table',
-            { class: 'table history' },
-            h('thead', null, h('tr', null, h('th', null, 'when'), h('th', null, 'who'), h('th', null, 'event'), h('th', null, 'from → to'), h('th', null, 'why'))),
-            h(
-              'tbody',
-              null,
-              history.length
-                ? history.map((e) =>
-                    h(
-                      'tr',
-                      null,
-                      h('td', { class: 'nowrap' }, fmtDateTime(e.at)),
-                      h('td', null, e.actor),
-                      h('td', null, e.event),
-                      h('td', { class: 'nowrap' }, e.from ? badge(e.from) : '—', ' → ', badge(e.to)),
-                      h('td', null, e.reason ?? (e.data ? Object.entries(e.data).map(([k, v]) => `${k} ${String(v)}`).join(', ') : '')),
-                    ),
-                  )
-                : emptyRow(5, 'No history yet.'),
-            ),
-          ),
-        ),
+        historyCard(item.history as HistoryRow[]),
       );
     } catch (err) {
       replace(body, errorBox(err));

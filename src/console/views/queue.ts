@@ -4,6 +4,8 @@ import type { FeedRow } from '../feed.js';
 import { itemButtons, type ItemRef } from './item-actions.js';
 
 /** Writes that change what a queue shows; their results (and queue notices) refresh it. */
+const PLURAL = { document: 'Documents', transfer: 'Transfers', inquiry: 'Inquiries' } as const;
+
 const QUEUE_WRITES = /^(review_|respond_|escalate_task$|get_task$|create_(document|transfer|inquiry)$)/;
 
 interface QueueItem extends ItemRef {
@@ -44,7 +46,7 @@ export function queueView(ctx: Ctx, types: ItemRef['type'][], title: string): Vi
     const section = h(
       'section',
       { class: 'card queue', 'data-queue': type },
-      h('div', { class: 'card-title' }, h('h2', null, `${type[0]!.toUpperCase()}${type.slice(1)}s `, counter), h('div', { class: 'tools' }, takeOut, take)),
+      h('div', { class: 'card-title' }, h('h2', null, `${PLURAL[type]} `, counter), h('div', { class: 'tools' }, takeOut, take)),
       h(
         'table',
         { class: 'table' },
