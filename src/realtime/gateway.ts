@@ -45,7 +45,11 @@ export class Gateway {
         socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
         return socket.destroy();
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws));
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        // handleUpgrade does not emit 'connection' itself: without it the heartbeat below never sees a pong listener and drops every socket at its first tick.
+        this.wss.emit('connection', ws, req);
+        this.onConnection(ws);
+      });
     });
     const alive = new WeakSet<WebSocket>();
     this.wss.on('connection', (ws) => {
@@ -76,6 +80,8 @@ export class Gateway {
   }
 
   private onConnection(ws: WebSocket): void {
+    // Without a listener, a frame over maxPayload (or any protocol error) is an unhandled 'error' event: it would kill the process. ws closes the socket itself (1009, 1002).
+    ws.on('error', (err) => this.deps.log.debug({ err: err.message }, 'websocket protocol error'));
     const timer = setTimeout(() => ws.close(4400, 'send {"token", "after"} first'), 10_000);
     ws.once('message', (raw) => {
       clearTimeout(timer);
