@@ -53,8 +53,23 @@ class RedisFeedBus implements FeedBus {
     this.pub = new Redis(url, { maxRetriesPerRequest: 2 });
     this.pub.on('error', (err) => log.warn({ err: err.message }, 'feed publisher error'));
   }
-  async publish(messages: FeedMessage[]): Promise<void> {
-    if (messages.length) await this.pub.publish(this.channel, encode(messages, null));
+  private pending: FeedMessage[] = [];
+  private batch: Promise<void> | null = null;
+  /**
+   * Messages published in the same turn of the event loop (by concurrent jobs)
+   * go out as one PUBLISH, in the order they were given; every caller's promise
+   * settles with that PUBLISH.
+   */
+  publish(messages: FeedMessage[]): Promise<void> {
+    if (!messages.length) return Promise.resolve();
+    this.pending.push(...messages);
+    this.batch ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const list = this.pending;
+      this.pending = [];
+      this.batch = null;
+      await this.pub.publish(this.channel, encode(list, null));
+    });
+    return this.batch;
   }
   async subscribe(handler: (m: FeedMessage) => void): Promise<void> {
     this.sub = new Redis(this.url, { maxRetriesPerRequest: null });

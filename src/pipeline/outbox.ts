@@ -24,9 +24,22 @@ export class Outbox {
     private readonly staleMs = 2000,
   ) {}
 
-  /** Fire and forget: failures leave the rows for the relay. */
+  private soon: Dispatch[] = [];
+
+  /**
+   * Fire and forget: failures leave the rows for the relay. Items given in the
+   * same turn of the event loop (concurrent requests) go to the queue in one
+   * addBulk per queue.
+   */
   dispatchSoon(items: Dispatch[]): void {
     if (!items.length) return;
+    if (!this.soon.length) setImmediate(() => this.dispatchBatch());
+    this.soon.push(...items);
+  }
+
+  private dispatchBatch(): void {
+    const items = this.soon;
+    this.soon = [];
     this.queues
       .dispatch(items)
       .then(() => this.markDone(items.map((i) => i.taskId)))

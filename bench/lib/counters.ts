@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { cpuMs } from './procs.js';
+
+/**
+ * What one action costs in round trips and CPU: Redis commands (INFO
+ * commandstats), PostgreSQL statements (pg_stat_statements, when loaded) and
+ * CPU time of each process, as deltas over a phase divided by its actions.
+ */
+export interface Snapshot {
+  redis: Map<string, number>;
+  statements: Map<string, number>;
+  cpu: Map<string, number>;
+  machine: { busy: number; total: number };
+}
+
+function machineTicks(): { busy: number; total: number } {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+  const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
+  const total = cpu.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+export async function snapshot(opts: { redisUrl?: string; databaseUrl: string; statements: boolean; procs: { name: string; pid: number }[] }): Promise<Snapshot> {
+  const redis = new Map<string, number>();
+  if (opts.redisUrl) {
+    const r = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1 });
+    const info = await r.info('commandstats');
+    r.disconnect();
+    for (const m of info.matchAll(/cmdstat_([\w|]+):calls=(\d+)/g)) redis.set(m[1]!, Number(m[2]));
+  }
+  const statements = new Map<string, number>();
+  if (opts.statements) {
+    const c = new pg.Client({ connectionString: opts.databaseUrl });
+    await c.connect();
+    try {
+      const { rows } = await c.query<{ query: string; calls: string }>(`select query, calls from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())`);
+      for (const r of rows) statements.set(r.query, (statements.get(r.query) ?? 0) + Number(r.calls));
+    } finally {
+      await c.end();
+    }
+  }
+  const cpu = new Map(opts.procs.map((p) => [p.name, cpuMs(p.pid)]));
+  return { redis, statements, cpu, machine: machineTicks() };
+}
+
+export interface Budget {
+  actions: number;
+  redisPerAction: Record<string, number>;
+  redisTotalPerAction: number;
+  pgPerAction: { query: string; perAction: number }[];
+  pgTotalPerAction: number | null;
+  cpuMsPerAction: Record<string, number>;
+  machineBusyPercent: number;
+}
+
+const r2 = (v: number) => Math.round(v * 100) / 100;
+
+export function budget(before: Snapshot, after: Snapshot, actions: number): Budget {
+  const n = Math.max(1, actions);
+  const redisPerAction: Record<string, number> = {};
+  let redisTotal = 0;
+  for (const [k, v] of after.redis) {
+    const d = v - (before.redis.get(k) ?? 0);
+    // The bench's own INFO calls are not bureau's.
+    if (d > 0 && k !== 'info') {
+      redisPerAction[k] = r2(d / n);
+      redisTotal += d;
+    }
+  }
+  const pgPer: { query: string; perAction: number }[] = [];
+  let pgTotal = 0;
+  for (const [q, v] of after.statements) {
+    const d = v - (before.statements.get(q) ?? 0);
+    if (d > 0 && !q.includes('pg_stat_statements')) {
+      pgPer.push({ query: q.replace(/\s+/g, ' ').slice(0, 160), perAction: r2(d / n) });
+      pgTotal += d;
+    }
+  }
+  pgPer.sort((a, b) => b.perAction - a.perAction);
+  const cpuMsPerAction: Record<string, number> = {};
+  for (const [k, v] of after.cpu) cpuMsPerAction[k] = r2((v - (before.cpu.get(k) ?? 0)) / n);
+  const busy = after.machine.busy - before.machine.busy;
+  const total = after.machine.total - before.machine.total;
+  return {
+    actions,
+    redisPerAction: Object.fromEntries(Object.entries(redisPerAction).sort((a, b) => b[1] - a[1])),
+    redisTotalPerAction: r2(redisTotal / n),
+    pgPerAction: pgPer.filter((p) => p.perAction >= 0.01).slice(0, 25),
+    pgTotalPerAction: before.statements.size || after.statements.size ? r2(pgTotal / n) : null,
+    cpuMsPerAction,
+    machineBusyPercent: total ? Math.round((busy / total) * 100) : 0,
+  };
+}
