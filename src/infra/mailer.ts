@@ -36,7 +36,8 @@ export interface Mailer {
  */
 export function createMailer(config: Config, log: Logger): Mailer {
   if (config.smtpUrl) {
-    const transport = createTransport(config.smtpUrl, { from: config.mailFrom });
+    // Short timeouts: the send holds the invitation's row lock and a database connection until SMTP answers.
+    const transport = createTransport({ url: config.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 }, { from: config.mailFrom });
     const where = new URL(config.smtpUrl);
     return {
       describe: `SMTP ${where.hostname}:${where.port || (where.protocol === 'smtps:' ? 465 : 587)}`,
