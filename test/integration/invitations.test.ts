@@ -140,8 +140,9 @@ describe('invitations (seed 002): invite, track, expire, reinvite, register', fu
     const token = linkToken(await invitedMail(address));
     const post = (body: Record<string, string>) => page(token, '', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) });
     const short = await post({ first_name: 'Ada', last_name: 'King', password: 'short' });
-    assert.equal(short.status, 400);
-    assert.match(await short.text(), /at least 10 characters/);
+    const shortPage = await short.text();
+    assert.equal(short.status, 400, shortPage);
+    assert.match(shortPage, /at least 10 characters/);
     const ok = await post({ first_name: 'Ada', last_name: 'King', password: PASSWORD, password_again: PASSWORD });
     assert.equal(ok.status, 200);
     assert.match(await ok.text(), /Your account is active/);
