@@ -54,6 +54,8 @@ export class Feed {
   private readonly stateListeners = new Set<(s: ConnState) => void>();
   private readonly waiters = new Map<number, ((row: FeedRow) => void)[]>();
   private saveTimer: number | null = null;
+  /** Whether this connection has delivered a seq yet (see onMessage). */
+  private replayStarted = false;
 
   constructor(
     private readonly token: string,
@@ -174,17 +176,20 @@ export class Feed {
   private onMessage(m: FeedMessage, ws: WebSocket): void {
     if (m.type === 'hello') {
       this.attempt = 0;
+      this.replayStarted = false;
       this.setState('live');
       return;
     }
     if (m.type === 'error') return; // the close that follows says what to do
     if (typeof m.seq === 'number') {
       if (m.seq <= this.lastSeq) return; // already shown: never twice
-      if (m.seq > this.lastSeq + 1) {
-        // bureau sends in order; a hole means this connection missed something: resume from what we have.
+      // The first entry after hello may start past lastSeq + 1 (older entries pruned after FEED_RETENTION_DAYS);
+      // after that bureau sends every seq in order, so a hole means this connection missed something: resume.
+      if (m.seq > this.lastSeq + 1 && this.replayStarted) {
         ws.close(4000, 'gap');
         return;
       }
+      this.replayStarted = true;
       this.lastSeq = m.seq;
     }
     if (m.type === 'result' && m.task) this.applyTask(m.task, m);
