@@ -1,10 +1,21 @@
 import { LockMode } from '@mikro-orm/core';
+import { z } from 'zod';
 import type { ActionContext } from '../../core/context.js';
 import { AppError } from '../../core/errors.js';
 import type { Role } from '../../core/roles.js';
+import { Id } from '../backoffice/schemas.js';
 import { fire } from '../../core/state-machine.js';
 import { Invitation, type IInvitation } from './entities.js';
 import { invitationMachine, LIVE_STATUSES, type InvitationStatus } from './machine.js';
+
+/** What the admin actions on one invitation share: who, the id rule, the queue, `{id}`. */
+export const ON_ONE_INVITATION = {
+  roles: ['admin'] as const,
+  access: { ids: { id: 'invitation' }, owner: 'tenant' as const },
+  worker: 'admin' as const,
+  input: z.strictObject({ id: Id }),
+  example: { id: 1 },
+};
 
 /** A role may invite its own rank and below; admins rank above the working roles. */
 const ROLE_RANK: Record<Role, number> = { admin: 2, compliance: 1, service: 1 };

@@ -1,18 +1,12 @@
-import { z } from 'zod';
 import { defineAction } from '../../../core/define-action.js';
 import { AppError } from '../../../core/errors.js';
-import { Id } from '../../backoffice/schemas.js';
-import { loadInvitation } from '../rules.js';
+import { ON_ONE_INVITATION, loadInvitation } from '../rules.js';
 
 export const deleteInvitation = defineAction({
   name: 'delete_invitation',
   summary:
     'Deletes an invitation that was not accepted, its links, and the inactive user it created (so the email can be invited afresh). Its history stays in the event log. A registered invitation cannot be deleted (409).',
-  roles: ['admin'],
-  access: { ids: { id: 'invitation' }, owner: 'tenant' },
-  worker: 'admin',
-  input: z.strictObject({ id: Id }),
-  example: { id: 1 },
+  ...ON_ONE_INVITATION,
   async handler(input, ctx) {
     const inv = await loadInvitation(ctx, input.id);
     if (inv.status === 'registered') throw new AppError('INVALID_TRANSITION', 'A registered invitation cannot be deleted: the user it made is active.', { entity: 'invitation', from: inv.status, event: 'deleted' });

@@ -1,17 +1,11 @@
-import { z } from 'zod';
 import { defineAction } from '../../../core/define-action.js';
 import { history } from '../../backoffice/rules.js';
-import { Id } from '../../backoffice/schemas.js';
-import { invitationView, loadInvitation } from '../rules.js';
+import { ON_ONE_INVITATION, invitationView, loadInvitation } from '../rules.js';
 
 export const getInvitation = defineAction({
   name: 'get_invitation',
   summary: 'Returns an invitation of your tenant: status, sends, opens, clicks, expiry, and its history (created, sent, opened, clicked, registered, expired, revoked, reinvited: who, when, why).',
-  roles: ['admin'],
-  access: { ids: { id: 'invitation' }, owner: 'tenant' },
-  worker: 'admin',
-  input: z.strictObject({ id: Id }),
-  example: { id: 1 },
+  ...ON_ONE_INVITATION,
   async handler(input, ctx) {
     const inv = await loadInvitation(ctx, input.id, false);
     const [links] = await ctx.sql<{ n: number; live: number }>(
