@@ -254,6 +254,13 @@ describe('the browser console', function () {
     await page.goto(`${b.url}/console/#/customers`);
     await page.locator('tr[data-customer]').first().waitFor();
     await shot(page, 'admin-customers');
+    await page.click('tr[data-customer="1"] a');
+    await page.locator('section[data-items="transfer"] tbody tr').first().waitFor();
+    await page.click('button[data-do="open-new-transfer"]');
+    const cid = page.locator('form[data-action="create_transfer"] [data-field="cid"] input');
+    assert.equal(await cid.inputValue(), '1', 'the customer id is filled in');
+    assert.equal(await cid.getAttribute('readonly'), '');
+    await shot(page, 'admin-customer');
 
     await page.goto(`${b.url}/console/#/people`);
     await page.locator('tr[data-person]').first().waitFor();

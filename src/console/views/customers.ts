@@ -27,7 +27,7 @@ function toggleButton(label: string, panel: HTMLElement | null, host: HTMLElemen
   b.addEventListener('click', () => {
     const open = host.firstChild === panel;
     host.replaceChildren(...(open ? [] : [panel]));
-    if (!open) panel.querySelector<HTMLElement>('input, textarea, select')?.focus();
+    if (!open) panel.querySelector<HTMLElement>('input:not([readonly]), textarea, select')?.focus();
   });
   return b;
 }

@@ -39,7 +39,7 @@ export function feedPanel(ctx: Ctx): HTMLElement {
       h(
         'div',
         { class: 'feed-head' },
-        h('time', { datetime: new Date(row.updatedAt).toISOString() }, fmtTime(row.at)),
+        h('time', { datetime: new Date(row.at).toISOString(), title: 'when this console first saw it' }, fmtTime(row.at)),
         row.kind === 'task' ? h('span', { class: 'feed-action' }, row.action) : h('span', { class: 'feed-action notice-label' }, 'notice'),
         row.kind === 'task' ? badge(row.status ?? 'queued') : null,
         row.taskId ? h('span', { class: 'feed-id muted' }, `#${row.taskId}`) : null,
