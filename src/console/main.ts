@@ -1,6 +1,6 @@
 import './styles.css';
 import { catalogue, logout, refreshBoardCookie, session, setUnauthenticatedHandler, type CatalogueEntry, type Session } from './api.js';
-import type { Ctx, View } from './context.js';
+import { errorBox, type Ctx, type View } from './context.js';
 import { h, replace } from './dom.js';
 import { Feed, type ConnState } from './feed.js';
 import { actionsView } from './views/actions.js';
@@ -152,7 +152,12 @@ async function startShell(s: Session): Promise<void> {
       parts.splice(0, parts.length, found.path);
     }
     current?.dispose?.();
-    current = found.view(ctx, parts.slice(1));
+    try {
+      current = found.view(ctx, parts.slice(1));
+    } catch (err) {
+      // A view that cannot even be built still leaves the shell usable, and says why.
+      current = { el: errorBox(err) };
+    }
     replace(main, current.el);
     for (const a of nav.querySelectorAll('a')) a.classList.toggle('active', a.getAttribute('data-route') === found.path);
     document.title = `bureau · ${found.label || parts[0]}`;

@@ -261,6 +261,9 @@ describe('the browser console', function () {
     assert.equal(await cid.inputValue(), '1', 'the customer id is filled in');
     assert.equal(await cid.getAttribute('readonly'), '');
     await shot(page, 'admin-customer');
+    await page.fill('form[data-action="create_transfer"] [data-field="amount"] input', '77.70');
+    await page.click('form[data-action="create_transfer"] button[type=submit]');
+    await page.locator('section[data-items="transfer"] td.money:has-text("77.70")').waitFor();
 
     await page.goto(`${b.url}/console/#/people`);
     await page.locator('tr[data-person]').first().waitFor();
