@@ -1,0 +1,523 @@
+/**
+ * The crash storm: bureau's Procfile processes against a PostgreSQL and a Redis
+ * of their own, many clients posting actions, and during the run workers
+ * SIGKILLed, Redis killed (AOF, fsync every second), PostgreSQL restarted in
+ * immediate mode and the web process SIGTERMed, each then restarted. Afterwards
+ * every accepted task must reach one final state and the effects counted in the
+ * domain tables must match the succeeded tasks exactly.
+ *
+ * Used by test/e2e/chaos-storm.test.ts (fast) and scripts/chaos.ts (full).
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { pickFreePort } from '../../src/infra/free-port.js';
+import { DEMO_PASSWORD } from '../helpers/bureau.js';
+import { procEnv, releaseWithDemo, sleep, spawnProc, startOwnPostgres, startOwnRedis, waitForPing, type OwnPostgres, type OwnRedis, type Proc } from '../helpers/procs.js';
+
+const WORKERS = ['admin', 'compliance', 'service', 'system', 'mail'] as const;
+const FINAL = ['succeeded', 'failed', 'cancelled'];
+
+export interface StormOptions {
+  /** Actions to post in all (every post counts, follow-ups included). */
+  actions: number;
+  clients: number;
+  backend: 'redis' | 'postgres';
+  /** SIGKILL a worker process (round robin over the kinds) this often; null = never. */
+  workerKillEveryMs: number | null;
+  /** At most this many worker kills (the fast version kills one). */
+  maxWorkerKills?: number;
+  /** When to strike, as a fraction of the actions posted; null = never. */
+  redisKillAt: number | null;
+  redisFlushAt?: number | null;
+  pgRestartAt: number | null;
+  webRestartAt: number | null;
+  /** How long every accepted task has to reach a final state once the load ends. */
+  settleMs: number;
+  /** The action mix; `defaultFlows` unless given. */
+  flows?: Flow[];
+  log?: (line: string) => void;
+}
+
+export interface Accepted {
+  id: number;
+  action: string;
+}
+
+/** One user's client: posts with an idempotency key and retries it until accepted, like a careful browser. */
+export class Client {
+  constructor(
+    readonly run: StormRun,
+    readonly email: string,
+    readonly token: string,
+    readonly tenant: string,
+  ) {}
+
+  /** Posts one action; returns the task (final when `wait` got it in time), or null when it was refused with a 4xx. */
+  async submit(action: string, data: unknown, wait = 0): Promise<{ id: number; status: string; result?: any; error?: any } | null> {
+    const key = `${this.run.id}-${this.run.keys++}`;
+    const body = JSON.stringify({ token: this.token, task: { action, data, key }, ...(wait ? { wait } : {}) });
+    const deadline = Date.now() + 180_000;
+    this.run.posted++;
+    for (let attempt = 0; ; attempt++) {
+      let status = 0;
+      let json: any = null;
+      try {
+        const res = await fetch(`${this.run.url}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(wait + 20_000) });
+        status = res.status;
+        json = await res.json().catch(() => null);
+      } catch {
+        status = 0; // refused or reset: the web process is restarting
+      }
+      if ((status === 200 || status === 202) && json?.task?.id) {
+        this.run.accepted.push({ id: json.task.id, action });
+        return json.task;
+      }
+      if (status >= 400 && status < 500 && status !== 429) {
+        this.run.rejected.push({ action, status, code: json?.error?.code });
+        return null;
+      }
+      if (attempt > 0) this.run.retriedPosts++;
+      if (Date.now() > deadline) throw new Error(`${action} by ${this.email} was never accepted (last status ${status})`);
+      await sleep(Math.min(2000, 100 * 2 ** Math.min(attempt, 5)));
+    }
+  }
+
+  /** The task's final state, polling GET /api/v1/tasks/:id; null if it is not final within `ms`. */
+  async result(id: number, ms = 60_000): Promise<{ status: string; result?: any; error?: any } | null> {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      try {
+        const res = await fetch(`${this.run.url}/api/v1/tasks/${id}`, { headers: { authorization: `Bearer ${this.token}` }, signal: AbortSignal.timeout(10_000) });
+        if (res.status === 200) {
+          const { task } = (await res.json()) as any;
+          if (FINAL.includes(task.status)) return task;
+        }
+      } catch {
+        /* web restarting */
+      }
+      await sleep(500);
+    }
+    return null;
+  }
+
+  /** Submits and waits for the final state (for flows whose next step needs the result). */
+  async call(action: string, data: unknown): Promise<{ status: string; result?: any; error?: any } | null> {
+    const t = await this.submit(action, data, 5000);
+    if (!t) return null;
+    return FINAL.includes(t.status) ? t : this.result(t.id);
+  }
+}
+
+/** What every flow can see: the run, the customers of each tenant. */
+export interface StormRun {
+  id: string;
+  url: string;
+  posted: number;
+  /** Idempotency keys handed out (one per logical action). */
+  keys: number;
+  retriedPosts: number;
+  accepted: Accepted[];
+  rejected: { action: string; status: number; code?: string }[];
+  customers: Record<string, number[]>;
+}
+
+/** One kind of client behaviour: who does it, how often, and what it posts. */
+export interface Flow {
+  name: string;
+  /** Demo users (local part, e.g. `compliance2`) who run it, in both tenants. */
+  users: string[];
+  weight: number;
+  step(c: Client, rnd: () => number): Promise<void>;
+}
+
+/** Counts, from the domain tables, the effects of one action's tasks. */
+export interface EffectCheck {
+  action: string;
+  count(db: pg.Pool, tasks: { id: number; status: string; result: any }[], run: StormRun): Promise<{ effects: number; duplicates: number; lost: number }>;
+}
+
+const pick = <T>(xs: readonly T[], rnd: () => number): T => xs[Math.floor(rnd() * xs.length)]!;
+
+/** Creates (admin), take + review or escalate (compliance), take + respond or escalate (service). */
+export function defaultFlows(): Flow[] {
+  return [
+    {
+      name: 'create',
+      users: ['admin'],
+      weight: 4,
+      async step(c, rnd) {
+        const cid = pick(c.run.customers[c.tenant]!, rnd);
+        const level = rnd() < 0.7 ? 1 : 2;
+        const r = rnd();
+        if (r < 0.2) await c.submit('create_customer', { name: `storm-${c.run.id}-${c.email}-${Math.floor(rnd() * 1e12)}` });
+        else if (r < 0.55) await c.submit('create_transfer', { cid, amount: `${1 + Math.floor(rnd() * 99999)}.${String(Math.floor(rnd() * 100)).padStart(2, '0')}`, level });
+        else if (r < 0.85) await c.submit('create_document', { cid, content: `storm document ${Math.floor(rnd() * 1e9)}`, level });
+        else await c.submit('create_inquiry', { cid, problem: `storm inquiry ${Math.floor(rnd() * 1e9)}`, level });
+      },
+    },
+    {
+      name: 'review',
+      users: ['compliance1', 'compliance2', 'compliance3'],
+      weight: 2,
+      async step(c, rnd) {
+        const type = rnd() < 0.5 ? 'transfer' : 'document';
+        const taken = await c.call('get_task', { type });
+        if (taken?.status !== 'succeeded') return void (await sleep(200));
+        const item = taken.result;
+        if (rnd() < 0.2 && item.level < 3) await c.submit('escalate_task', { id: item.id, type, level: item.level + 1, reason: 'storm' });
+        else await c.submit(`review_${type}`, { id: item.id, approved: rnd() < 0.7, ...(rnd() < 0.3 ? { reason: 'storm' } : {}) });
+      },
+    },
+    {
+      name: 'respond',
+      users: ['service1', 'service2', 'service3'],
+      weight: 1,
+      async step(c, rnd) {
+        const taken = await c.call('get_task', { type: 'inquiry' });
+        if (taken?.status !== 'succeeded') return void (await sleep(200));
+        const item = taken.result;
+        if (rnd() < 0.2 && item.level < 3) await c.submit('escalate_task', { id: item.id, type: 'inquiry', level: item.level + 1, reason: 'storm' });
+        else await c.submit('respond_inquiry', { id: item.id, answer: 'storm answer', closed: rnd() < 0.5 });
+      },
+    },
+  ];
+}
+
+/** Each state-machine action fires exactly one event: one `entity_event` row per succeeded task, none for a failed one. */
+function eventCheck(action: string): EffectCheck {
+  return {
+    action,
+    async count(db, tasks) {
+      const ids = tasks.map((t) => t.id);
+      const { rows } = await db.query(`select t.id, t.status, count(e.id)::int as n from task t left join entity_event e on e.task_id = t.id where t.id = any($1) group by t.id, t.status`, [ids]);
+      let effects = 0;
+      let duplicates = 0;
+      let lost = 0;
+      for (const r of rows) {
+        effects += r.n;
+        if (r.status === 'succeeded') {
+          duplicates += Math.max(0, r.n - 1);
+          if (r.n === 0) lost++;
+        } else duplicates += r.n;
+      }
+      return { effects, duplicates, lost };
+    },
+  };
+}
+
+/** A create also leaves exactly one row in its table, made by that task (checked through its create event). */
+function createCheck(action: string, table: string): EffectCheck {
+  const events = eventCheck(action);
+  return {
+    action,
+    async count(db, tasks, run) {
+      const base = await events.count(db, tasks, run);
+      const ok = tasks.filter((t) => t.status === 'succeeded').map((t) => t.id);
+      const { rows } = await db.query(
+        `select count(*)::int as n, count(distinct x.id)::int as d from ${table} x join entity_event e on e.entity_type = $2 and e.entity_id = x.id and e.event = 'create' where e.task_id = any($1)`,
+        [ok, table],
+      );
+      return { effects: rows[0].n, duplicates: base.duplicates + rows[0].n - rows[0].d, lost: base.lost + Math.max(0, ok.length - rows[0].d) };
+    },
+  };
+}
+
+/** Customers have no history: one row per succeeded task, by the unique name each task carries. */
+const customerCheck: EffectCheck = {
+  action: 'create_customer',
+  async count(db, tasks, run) {
+    const ok = tasks.filter((t) => t.status === 'succeeded');
+    const { rows } = await db.query(`select count(*)::int as n, count(distinct name)::int as d from customer where name like $1`, [`storm-${run.id}-%`]);
+    const { rows: found } = await db.query(`select count(*)::int as n from customer where id = any($1)`, [ok.map((t) => t.result?.id).filter(Boolean)]);
+    return { effects: rows[0].n, duplicates: rows[0].n - rows[0].d + Math.max(0, rows[0].d - ok.length), lost: ok.length - found[0].n };
+  },
+};
+
+export function defaultChecks(): EffectCheck[] {
+  return [
+    customerCheck,
+    createCheck('create_transfer', 'transfer'),
+    createCheck('create_document', 'document'),
+    createCheck('create_inquiry', 'inquiry'),
+    ...['get_task', 'review_transfer', 'review_document', 'escalate_task', 'respond_inquiry'].map(eventCheck),
+  ];
+}
+
+export interface StormReport {
+  backend: string;
+  posted: number;
+  accepted: number;
+  rejected: number;
+  retriedPosts: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  unfinished: number;
+  /** User tasks in the database that no client saw accepted (the reply was lost): they must finish too. */
+  unacknowledged: number;
+  failedCodes: Record<string, number>;
+  perAction: { action: string; tasks: number; succeeded: number; failed: number; effects: number; duplicates: number; lost: number }[];
+  duplicates: number;
+  lost: number;
+  chaos: string[];
+  loadMs: number;
+  settleMs: number;
+  /** Nothing went wrong. */
+  ok: boolean;
+  problems: string[];
+}
+
+export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; checks?: EffectCheck[]; env?: NodeJS.ProcessEnv } = {}): Promise<StormReport> {
+  const log = opts.log ?? (() => undefined);
+  const flows = extra.flows ?? opts.flows ?? defaultFlows();
+  const checks = extra.checks ?? defaultChecks();
+  const t0 = Date.now();
+  const chaos: string[] = [];
+  const note = (what: string) => {
+    const line = `+${((Date.now() - t0) / 1000).toFixed(1)}s ${what}`;
+    chaos.push(line);
+    log(line);
+  };
+
+  let db: OwnPostgres | null = null;
+  let redis: OwnRedis | null = null;
+  const procs = new Map<string, Proc>();
+  let stopping = false;
+  let pool: pg.Pool | null = null;
+  try {
+    db = await startOwnPostgres('bureau');
+    if (opts.backend === 'redis') redis = await startOwnRedis();
+    const port = await pickFreePort();
+    const url = `http://127.0.0.1:${port}`;
+    const env = procEnv(
+      { databaseUrl: db.url, redisUrl: redis?.url ?? '', prefix: 'storm', port, queueBackend: opts.backend },
+      { RECONCILE_INTERVAL_MS: '2000', RECONCILE_GRACE_MS: '5000', WORKER_CONCURRENCY: '16', ...extra.env },
+    );
+    await releaseWithDemo(env);
+    note(`PostgreSQL on :${db.port}${redis ? `, Redis on :${redis.port} (appendonly yes)` : ', queues on BullMQ\'s PostgreSQL backend, no Redis'}`);
+    // Like a process supervisor: a process that dies on its own is noted (a defect) and started again.
+    const expected = new Set<Proc>();
+    const crashes: string[] = [];
+    const start = (name: string) => {
+      const proc = spawnProc(name, env);
+      procs.set(name, proc);
+      void proc.exited.then(({ code, signal }) => {
+        if (expected.has(proc) || stopping) return;
+        crashes.push(`${name} exited on its own (${code ?? signal})`);
+        note(`${name} exited on its own (${code ?? signal}); restarting it`);
+        setTimeout(() => !stopping && start(name), 1000);
+      });
+    };
+    const expect = (name: string) => {
+      const proc = procs.get(name)!;
+      expected.add(proc);
+      return proc;
+    };
+    for (const name of ['web', ...WORKERS]) start(name);
+    await waitForPing(url);
+
+    pool = new pg.Pool({ connectionString: db.url, max: 4 });
+    pool.on('error', () => undefined);
+    const { rows: cust } = await pool.query(`select t.slug, array_agg(c.id order by c.id) as ids from customer c join tenant t on t.id = c.tenant_id group by t.slug`);
+    const run: StormRun = { id: randomBytes(3).toString('hex'), url, posted: 0, keys: 0, retriedPosts: 0, accepted: [], rejected: [], customers: Object.fromEntries(cust.map((r) => [r.slug, r.ids])) };
+    const tenants = Object.keys(run.customers);
+    const { rows: maxRow } = await pool.query(`select coalesce(max(id), 0)::int as id from task`);
+    const firstTask = maxRow[0].id + 1;
+
+    // Clients: opts.clients of them spread over the flows by weight, users in both tenants.
+    const login = async (email: string) => {
+      const res = await fetch(`${url}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task: { action: 'login', data: { name: email, password: DEMO_PASSWORD } } }) });
+      const body = (await res.json()) as any;
+      if (res.status !== 200) throw new Error(`login ${email}: ${res.status} ${JSON.stringify(body)}`);
+      return body.token as string;
+    };
+    const totalWeight = flows.reduce((s, f) => s + f.weight, 0);
+    const clients: { c: Client; flow: Flow }[] = [];
+    const tokens = new Map<string, string>();
+    for (let i = 0; i < opts.clients; i++) {
+      let w = ((i + 0.5) / opts.clients) * totalWeight;
+      const flow = flows.find((f) => (w -= f.weight) < 0) ?? flows[0]!;
+      const tenant = tenants[i % tenants.length]!;
+      const email = `${flow.users[Math.floor(i / tenants.length) % flow.users.length]}@${tenant}.test`;
+      if (!tokens.has(email)) tokens.set(email, await login(email));
+      clients.push({ c: new Client(run, email, tokens.get(email)!, tenant), flow });
+    }
+
+    // Chaos, driven by progress so each blow lands during the load however fast the machine is.
+    let loadDone = false;
+    let workerKills = 0;
+    const strikes: { at: number | null; what: string; fn: () => Promise<void> }[] = [
+      {
+        at: opts.redisKillAt,
+        what: 'Redis SIGKILLed',
+        fn: async () => {
+          await redis!.killAndRestart(1000);
+          note('Redis restarted on the same port and AOF');
+        },
+      },
+      {
+        at: opts.redisFlushAt ?? null,
+        what: 'Redis FLUSHALL (every job gone)',
+        fn: async () => {
+          const { Redis } = await import('ioredis');
+          const r = new Redis(redis!.url);
+          await r.flushall();
+          r.disconnect();
+        },
+      },
+      {
+        at: opts.pgRestartAt,
+        what: 'PostgreSQL stopped in immediate mode (SIGQUIT)',
+        fn: async () => {
+          await db!.restartImmediate();
+          note('PostgreSQL restarted (crash recovery)');
+        },
+      },
+      {
+        at: opts.webRestartAt,
+        what: 'web SIGTERMed',
+        fn: async () => {
+          const exit = await expect('web').stop();
+          note(`web exited (${exit.code ?? exit.signal}); restarting`);
+          start('web');
+        },
+      },
+    ];
+    const pending = strikes.filter((s) => s.at !== null).sort((a, b) => a.at! - b.at!);
+    const chaosLoop = (async () => {
+      while (!loadDone && pending.length) {
+        const next = pending[0]!;
+        if (run.posted >= next.at! * opts.actions) {
+          pending.shift();
+          note(`${next.what} at ${run.posted} actions`);
+          await next.fn();
+        } else await sleep(100);
+      }
+    })();
+    const killLoop = (async () => {
+      if (!opts.workerKillEveryMs) return;
+      let i = 0;
+      await sleep(Math.min(opts.workerKillEveryMs, 1000));
+      while (!loadDone && workerKills < (opts.maxWorkerKills ?? Infinity)) {
+        const kind = WORKERS[i++ % WORKERS.length]!;
+        const proc = expect(kind);
+        proc.signal('SIGKILL');
+        await proc.exited;
+        start(kind);
+        workerKills++;
+        if (opts.maxWorkerKills !== undefined && opts.maxWorkerKills <= 5) note(`${kind} worker SIGKILLed and restarted`);
+        await sleep(opts.workerKillEveryMs);
+      }
+    })();
+
+    let seed = 0x5eed;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+    const loadStart = Date.now();
+    let failure: unknown = null;
+    await Promise.all(
+      clients.map(async ({ c, flow }) => {
+        while (run.posted < opts.actions && !failure) {
+          await flow.step(c, rnd).catch((err) => (failure ??= err));
+        }
+      }),
+    );
+    const loadMs = Date.now() - loadStart;
+    note(`load done: ${run.posted} actions posted, ${run.accepted.length} accepted`);
+    loadDone = true;
+    await chaosLoop;
+    await killLoop;
+    if (workerKills) note(`${workerKills} worker SIGKILLs in all`);
+    if (failure) throw failure;
+    // Strikes the load outran (it ended first) still happen, so the run always has its blows.
+    for (const s of pending) {
+      note(`${s.what} (after the load)`);
+      await s.fn();
+    }
+
+    // Settle: every accepted task reaches a final state.
+    const ids = run.accepted.map((a) => a.id);
+    const settleStart = Date.now();
+    let unfinished = ids.length;
+    while (Date.now() - settleStart < opts.settleMs) {
+      const { rows } = await pool.query(`select count(*)::int as n from task where id = any($1) and status not in ('succeeded', 'failed', 'cancelled')`, [ids]).catch(() => ({ rows: [{ n: -1 }] }));
+      unfinished = rows[0].n;
+      if (unfinished === 0) break;
+      await sleep(250);
+    }
+    const settleMs = Date.now() - settleStart;
+    note(unfinished === 0 ? `every accepted task final ${(settleMs / 1000).toFixed(1)} s after the load` : `${unfinished} accepted tasks still unfinished after ${opts.settleMs} ms`);
+    // Let the last outbox rows and results go before counting.
+    await sleep(1000);
+
+    const { rows: tasks } = await pool.query(`select id, action, status, result, error->>'code' as code from task where id = any($1)`, [ids]);
+    const { rows: extraRows } = await pool.query(`select count(*)::int as n, count(*) filter (where status not in ('succeeded', 'failed', 'cancelled'))::int as open from task where id >= $1 and actor_id is not null and not (id = any($2))`, [firstTask, ids]);
+    const byAction = new Map<string, typeof tasks>();
+    for (const t of tasks) byAction.set(t.action, [...(byAction.get(t.action) ?? []), t]);
+    const failedCodes: Record<string, number> = {};
+    for (const t of tasks) if (t.status === 'failed') failedCodes[`${t.action}:${t.code}`] = (failedCodes[`${t.action}:${t.code}`] ?? 0) + 1;
+    const perAction: StormReport['perAction'] = [];
+    const problems: string[] = [];
+    for (const [action, list] of [...byAction].sort()) {
+      const check = checks.find((c) => c.action === action);
+      if (!check) {
+        problems.push(`no effect check for ${action}`);
+        continue;
+      }
+      const counted = await check.count(pool, list, run);
+      perAction.push({ action, tasks: list.length, succeeded: list.filter((t) => t.status === 'succeeded').length, failed: list.filter((t) => t.status === 'failed').length, ...counted });
+    }
+    const count = (s: string) => tasks.filter((t) => t.status === s).length;
+    const report: StormReport = {
+      backend: opts.backend,
+      posted: run.posted,
+      accepted: ids.length,
+      rejected: run.rejected.length,
+      retriedPosts: run.retriedPosts,
+      succeeded: count('succeeded'),
+      failed: count('failed'),
+      cancelled: count('cancelled'),
+      unfinished: unfinished + extraRows[0].open,
+      unacknowledged: extraRows[0].n,
+      failedCodes,
+      perAction,
+      duplicates: perAction.reduce((s, p) => s + p.duplicates, 0),
+      lost: perAction.reduce((s, p) => s + p.lost, 0),
+      chaos,
+      loadMs,
+      settleMs,
+      ok: false,
+      problems,
+    };
+    problems.push(...crashes);
+    if (report.accepted !== new Set(ids).size) problems.push('a task id was accepted twice');
+    if (report.unfinished) problems.push(`${report.unfinished} tasks never reached a final state`);
+    if (report.duplicates) problems.push(`${report.duplicates} duplicated effects`);
+    if (report.lost) problems.push(`${report.lost} lost effects`);
+    if (report.rejected) problems.push(`${report.rejected} posts refused: ${JSON.stringify(run.rejected.slice(0, 5))}`);
+    const unexpected = Object.keys(failedCodes).filter((k) => /INTERNAL|UNAVAILABLE|VALIDATION|FORBIDDEN:/.test(k));
+    if (unexpected.length) problems.push(`tasks failed by infrastructure, not rules: ${unexpected.map((k) => `${k}=${failedCodes[k]}`).join(', ')}`);
+    report.ok = problems.length === 0;
+    return report;
+  } finally {
+    stopping = true;
+    await Promise.all([...procs.values()].map((p) => p.stop(20_000)));
+    await pool?.end().catch(() => undefined);
+    await redis?.stop().catch(() => undefined);
+    await db?.stop().catch(() => undefined);
+  }
+}
+
+/** The storm's figures, one block of text. */
+export function formatReport(r: StormReport): string {
+  const lines = [
+    `crash storm, queues on ${r.backend === 'redis' ? 'Redis' : 'BullMQ\'s PostgreSQL backend'}: ${r.ok ? 'PASS' : 'FAIL'}`,
+    ...r.chaos.map((c) => `  ${c}`),
+    `  posted ${r.posted}, accepted ${r.accepted} (posts retried ${r.retriedPosts}, refused ${r.rejected}), not acknowledged but recorded ${r.unacknowledged}`,
+    `  succeeded ${r.succeeded}, failed ${r.failed} (rule refusals: ${Object.entries(r.failedCodes).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}), cancelled ${r.cancelled}, unfinished ${r.unfinished}`,
+    `  ${'action'.padEnd(16)} ${'tasks'.padStart(6)} ${'succeeded'.padStart(9)} ${'failed'.padStart(6)} ${'effects'.padStart(7)} ${'dup'.padStart(4)} ${'lost'.padStart(4)}`,
+    ...r.perAction.map((p) => `  ${p.action.padEnd(16)} ${String(p.tasks).padStart(6)} ${String(p.succeeded).padStart(9)} ${String(p.failed).padStart(6)} ${String(p.effects).padStart(7)} ${String(p.duplicates).padStart(4)} ${String(p.lost).padStart(4)}`),
+    `  duplicates ${r.duplicates}, lost ${r.lost}; load ${(r.loadMs / 1000).toFixed(1)} s, settled ${(r.settleMs / 1000).toFixed(1)} s after it`,
+    ...r.problems.map((p) => `  PROBLEM: ${p}`),
+  ];
+  return lines.join('\n');
+}

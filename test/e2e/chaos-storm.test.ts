@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { formatReport, runStorm } from '../chaos/storm.js';
+
+/*
+ * The fast crash storm (the full one is `npm run chaos`): bureau's Procfile
+ * processes on a PostgreSQL and a Redis of their own, 1k actions from 16
+ * clients, one SIGKILLed worker, one SIGKILLed Redis (appendonly, fsync every
+ * second), one immediate-mode PostgreSQL restart and one SIGTERMed web
+ * process, each restarted. Every accepted task must reach one final state and
+ * every effect, counted in the domain tables, must be there once.
+ */
+describe('the crash storm (fast: 1k actions, one blow of each kind)', () => {
+  it('loses nothing and applies nothing twice', async function () {
+    this.timeout(600_000);
+    const report = await runStorm({
+      actions: 1000,
+      clients: 16,
+      backend: 'redis',
+      workerKillEveryMs: 2000,
+      maxWorkerKills: 1,
+      redisKillAt: 0.25,
+      pgRestartAt: 0.5,
+      webRestartAt: 0.75,
+      settleMs: 240_000,
+      log: process.env.CHAOS_VERBOSE ? (l) => console.log(l) : undefined,
+    });
+    if (!report.ok || process.env.CHAOS_VERBOSE) console.log(formatReport(report));
+    assert.equal(report.unfinished, 0, 'every accepted task reached a final state');
+    assert.equal(report.lost, 0);
+    assert.equal(report.duplicates, 0);
+    assert.ok(report.succeeded > 500, `most tasks succeed (${report.succeeded})`);
+    assert.deepEqual(report.problems, []);
+  });
+});
