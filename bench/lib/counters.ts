@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { cpuMs } from './procs.js';
+import { cpuMs, treeCpuMs } from './procs.js';
 
 /**
  * What one action costs in round trips and CPU: Redis commands (INFO
@@ -11,6 +11,8 @@ import { cpuMs } from './procs.js';
 export interface Snapshot {
   redis: Map<string, number>;
   statements: Map<string, number>;
+  /** Server-side execution time (ms) per statement text. */
+  statementMs: Map<string, number>;
   cpu: Map<string, number>;
   machine: { busy: number; total: number };
 }
@@ -22,7 +24,7 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
-export async function snapshot(opts: { redisUrl?: string; databaseUrl: string; statements: boolean; procs: { name: string; pid: number }[] }): Promise<Snapshot> {
+export async function snapshot(opts: { redisUrl?: string; databaseUrl: string; statements: boolean; procs: { name: string; pid: number }[]; pids?: { postgres?: number; redis?: number } }): Promise<Snapshot> {
   const redis = new Map<string, number>();
   if (opts.redisUrl) {
     const r = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1 });
@@ -31,25 +33,33 @@ export async function snapshot(opts: { redisUrl?: string; databaseUrl: string; s
     for (const m of info.matchAll(/cmdstat_([\w|]+):calls=(\d+)/g)) redis.set(m[1]!, Number(m[2]));
   }
   const statements = new Map<string, number>();
+  const statementMs = new Map<string, number>();
   if (opts.statements) {
     const c = new pg.Client({ connectionString: opts.databaseUrl });
     await c.connect();
     try {
-      const { rows } = await c.query<{ query: string; calls: string }>(`select query, calls from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())`);
-      for (const r of rows) statements.set(r.query, (statements.get(r.query) ?? 0) + Number(r.calls));
+      const { rows } = await c.query<{ query: string; calls: string; ms: number }>(`select query, calls, total_exec_time as ms from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())`);
+      for (const r of rows) {
+        statements.set(r.query, (statements.get(r.query) ?? 0) + Number(r.calls));
+        statementMs.set(r.query, (statementMs.get(r.query) ?? 0) + Number(r.ms));
+      }
     } finally {
       await c.end();
     }
   }
   const cpu = new Map(opts.procs.map((p) => [p.name, cpuMs(p.pid)]));
-  return { redis, statements, cpu, machine: machineTicks() };
+  // The server side and the load driver itself (backends of a postmaster that only this bench uses).
+  if (opts.pids?.postgres) cpu.set('postgres', treeCpuMs(opts.pids.postgres));
+  if (opts.pids?.redis) cpu.set('redis', cpuMs(opts.pids.redis));
+  cpu.set('driver', cpuMs(process.pid));
+  return { redis, statements, statementMs, cpu, machine: machineTicks() };
 }
 
 export interface Budget {
   actions: number;
   redisPerAction: Record<string, number>;
   redisTotalPerAction: number;
-  pgPerAction: { query: string; perAction: number }[];
+  pgPerAction: { query: string; perAction: number; execMsPerAction: number }[];
   pgTotalPerAction: number | null;
   cpuMsPerAction: Record<string, number>;
   machineBusyPercent: number;
@@ -69,12 +79,13 @@ export function budget(before: Snapshot, after: Snapshot, actions: number): Budg
       redisTotal += d;
     }
   }
-  const pgPer: { query: string; perAction: number }[] = [];
+  const pgPer: { query: string; perAction: number; execMsPerAction: number }[] = [];
   let pgTotal = 0;
   for (const [q, v] of after.statements) {
     const d = v - (before.statements.get(q) ?? 0);
     if (d > 0 && !q.includes('pg_stat_statements')) {
-      pgPer.push({ query: q.replace(/\s+/g, ' ').slice(0, 160), perAction: r2(d / n) });
+      const ms = (after.statementMs.get(q) ?? 0) - (before.statementMs.get(q) ?? 0);
+      pgPer.push({ query: q.replace(/\s+/g, ' ').slice(0, 160), perAction: r2(d / n), execMsPerAction: Math.round((ms / n) * 1000) / 1000 });
       pgTotal += d;
     }
   }

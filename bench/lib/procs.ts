@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -101,4 +101,20 @@ export function cpuMs(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/** CPU time (ms) of a process and all of its children (a postmaster and its backends). */
+export function treeCpuMs(root: number): number {
+  let total = cpuMs(root);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === root) total += cpuMs(Number(entry));
+    } catch {
+      /* gone */
+    }
+  }
+  return total;
 }

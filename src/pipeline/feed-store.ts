@@ -39,12 +39,15 @@ export async function finishTask(
   task: { id: number; action: string; tenant_id: number; actor_id: number | null },
   status: TaskStatus,
   outcome: { result?: unknown; error?: ErrorBody },
+  opts: { countAttempt?: boolean } = {},
 ): Promise<FeedMessage | null> {
   const body = resultBody(task, status, outcome);
   const result = outcome.result === undefined ? null : JSON.stringify(outcome.result);
   const error = outcome.error ? JSON.stringify(outcome.error) : null;
+  // A worker finishing the attempt it runs counts it here: the task row is then written once per run, not twice.
+  const attempt = opts.countAttempt ? ', attempts = attempts + 1, started_at = coalesce(started_at, now())' : '';
   if (task.actor_id === null) {
-    await sql(em, 'update task set status = ?, result = ?::jsonb, error = ?::jsonb, finished_at = now() where id = ?', [status, result, error, task.id]);
+    await sql(em, `update task set status = ?, result = ?::jsonb, error = ?::jsonb, finished_at = now()${attempt} where id = ?`, [status, result, error, task.id]);
     return null;
   }
   const rows = await sql<{ seq: number; body: Record<string, unknown> }>(
@@ -54,7 +57,7 @@ export async function finishTask(
        on conflict (user_id) do update set last_seq = feed_cursor.last_seq + 1
        returning last_seq
      ), t as (
-       update task set status = ?, result = ?::jsonb, error = ?::jsonb, finished_at = now() where id = ?
+       update task set status = ?, result = ?::jsonb, error = ?::jsonb, finished_at = now()${attempt} where id = ?
      )
      insert into feed_entry (user_id, seq, tenant_id, task_id, body)
      select ?, c.last_seq, ?, ?, jsonb_set(?::jsonb, '{seq}', to_jsonb(c.last_seq)) from c

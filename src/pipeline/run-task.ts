@@ -41,74 +41,92 @@ const RUNNING_NOTICE_MS = 250;
 
 /**
  * Runs one delivery of a task's job. Safe to call any number of times for the
- * same task: the task row, locked inside the handler's transaction, is the inbox
- * mark, and a task that is no longer `running` is never run again.
+ * same task: the first statement of the handler's transaction locks the task
+ * row until commit (the inbox mark), and a task that is no longer queued or
+ * running is never run again. A concurrent duplicate waits on that lock and
+ * then finds the task finished.
  */
 export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' | 'attemptsMade' | 'opts'>): Promise<void> {
   const taskId = job.data.taskId;
   const em = deps.orm.em.fork() as EntityManager;
-  const [task] = await sql<TaskRow>(
-    em,
-    `update task set status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now())
-      where id = ? and status in ('queued', 'running')
-      returning id, tenant_id, actor_id, action, input, attempts,
-        (select json_build_object('id', u.id, 'tenant_id', u.tenant_id, 'role', u.role, 'level', u.level, 'email', u.email, 'status', u.status)
-           from app_user u where u.id = task.actor_id) as actor`,
-    [taskId],
-  );
-  if (!task) return republish(deps, em, taskId);
-  const log = deps.log.child({ taskId, action: task.action });
-  // The live `running` notice goes out only for a task still running after RUNNING_NOTICE_MS: a quick task's result says it all.
-  const actorId = task.actor_id;
-  const running =
-    actorId === null ? null : setTimeout(() => void deps.bus.publish([{ userId: actorId, seq: null, taskId, body: resultBody(task, 'running', {}) }]).catch(() => undefined), RUNNING_NOTICE_MS);
-
+  const seen: { task: TaskRow | null; running: NodeJS.Timeout | null } = { task: null, running: null };
+  let log = deps.log;
   try {
-    const { messages, dispatches } = await execute(deps, em, task, log).finally(() => running && clearTimeout(running));
-    await deps.bus.publish(messages).catch((err: Error) => log.warn({ err: err.message }, 'live push failed; clients get it on resume'));
-    deps.outbox.dispatchSoon(dispatches);
+    const outcome = await em.transactional(async (txEm) => {
+      const tem = txEm as EntityManager;
+      const [task] = await sql<TaskRow>(tem, START, [taskId]);
+      if (!task) return null;
+      seen.task = task;
+      log = deps.log.child({ taskId, action: task.action });
+      // The live `running` notice goes out only for a task still running after RUNNING_NOTICE_MS: a quick task's result says it all.
+      const actorId = task.actor_id;
+      if (actorId !== null) {
+        seen.running = setTimeout(() => void deps.bus.publish([{ userId: actorId, seq: null, taskId, body: resultBody(task, 'running', {}) }]).catch(() => undefined), RUNNING_NOTICE_MS);
+      }
+      return execute(deps, tem, task, log);
+    });
+    if (seen.running) clearTimeout(seen.running);
+    if (!outcome) return republish(deps, em, taskId);
+    await deps.bus.publish(outcome.messages).catch((err: Error) => log.warn({ err: err.message }, 'live push failed; clients get it on resume'));
+    deps.outbox.dispatchSoon(outcome.dispatches);
   } catch (thrown) {
+    if (seen.running) clearTimeout(seen.running);
+    const task = seen.task;
+    // The task could not even be read (database down): BullMQ retries the job, and the reconciler has the last word.
+    if (!task) throw thrown;
     const err = toAppError(thrown);
     const attempts = job.opts.attempts ?? 1;
     if (err.retryable && job.attemptsMade + 1 < attempts) {
       log.warn({ code: err.code, attempt: job.attemptsMade + 1 }, 'task failed; will retry');
+      // The attempt's mark was rolled back with its writes: count it on its own.
+      await sql(em.fork() as EntityManager, `${MARK_ATTEMPT} returning id`, [taskId]).catch(() => undefined);
       throw thrown;
     }
     if (err.code === 'INTERNAL') log.error({ err: thrown }, 'task failed with an internal error');
-    const message = await em.fork().transactional(async (tem) => {
-      const [locked] = await sql<{ status: string }>(tem as EntityManager, 'select status from task where id = ? for update', [taskId]);
-      if (locked?.status !== 'running') return null;
-      return finishTask(tem as EntityManager, task, 'failed', { error: err.toJSON() });
+    const message = await em.fork().transactional(async (txEm) => {
+      const tem = txEm as EntityManager;
+      const [marked] = await sql<{ id: number }>(tem, `${MARK_ATTEMPT} returning id`, [taskId]);
+      if (!marked) return null;
+      return finishTask(tem, task, 'failed', { error: err.toJSON() });
     });
     if (message) await deps.bus.publish([message]).catch(() => undefined);
   }
 }
 
-async function execute(deps: WorkerDeps, em: EntityManager, task: TaskRow, log: Logger): Promise<{ messages: FeedMessage[]; dispatches: { taskId: number; queue: string; runAt: Date | null }[] }> {
+/** Counts a delivery that did not finish the task and marks it running (retry and failure paths). */
+const MARK_ATTEMPT = `update task set status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now())
+  where id = ? and status in ('queued', 'running')`;
+
+/**
+ * The transaction's first statement: locks the task row if it still waits or
+ * runs, and reads it with its submitter (one round trip). The attempt is
+ * counted by the statement that finishes the task, so a run writes the row once.
+ */
+const START = `select id, tenant_id, actor_id, action, input, attempts,
+    (select json_build_object('id', u.id, 'tenant_id', u.tenant_id, 'role', u.role, 'level', u.level, 'email', u.email, 'status', u.status)
+       from app_user u where u.id = task.actor_id) as actor
+  from task where id = ? and status in ('queued', 'running') for update`;
+
+/** Inside the task's transaction, with its row locked: checks, handler, effects, result and feed entry. */
+async function execute(deps: WorkerDeps, tem: EntityManager, task: TaskRow, log: Logger): Promise<{ messages: FeedMessage[]; dispatches: { taskId: number; queue: string; runAt: Date | null }[] }> {
   const def = deps.registry.get(task.action);
   if (!def || def.mode !== 'queued') throw new AppError('UNKNOWN_ACTION', `No queued action named ${task.action}.`);
   // Re-checked here: the task may have been written by older code or by hand.
   const parsed = def.input.safeParse(task.input);
   if (!parsed.success) throw new AppError('VALIDATION_FAILED', 'The stored input no longer matches the action schema.', { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
-
-  return em.transactional(async (txEm) => {
-    const tem = txEm as EntityManager;
-    const [locked] = await sql<{ status: string }>(tem, 'select status from task where id = ? for update', [task.id]);
-    if (locked?.status !== 'running') return { messages: [], dispatches: [] };
-    const actor = loadActor(task);
-    if (!mayRun(def, actor)) throw new AppError('FORBIDDEN', `A ${actor.kind === 'user' ? actor.role : 'system'} may not run ${def.name}.`);
-    const effects = new Effects();
-    const ctx = buildContext({ em: tem, actor, taskId: task.id, log, config: deps.config, now: deps.now, registry: deps.registry, effects, mailer: deps.mailer });
-    const result = await def.handler(parsed.data, ctx);
-    await tem.flush();
-    const queueOf = (name: string) => {
-      const d = deps.registry.get(name);
-      return d?.mode === 'queued' ? deps.registry.queueFor(d, { kind: 'system', tenantId: task.tenant_id }) : 'system';
-    };
-    const side = await effects.persist(tem, { tenantId: task.tenant_id, actorId: task.actor_id, taskId: task.id, queueOf });
-    const own = await finishTask(tem, task, 'succeeded', { result: result ?? null });
-    return { messages: own ? [own, ...side.messages] : side.messages, dispatches: side.dispatches };
-  });
+  const actor = loadActor(task);
+  if (!mayRun(def, actor)) throw new AppError('FORBIDDEN', `A ${actor.kind === 'user' ? actor.role : 'system'} may not run ${def.name}.`);
+  const effects = new Effects();
+  const ctx = buildContext({ em: tem, actor, taskId: task.id, log, config: deps.config, now: deps.now, registry: deps.registry, effects, mailer: deps.mailer });
+  const result = await def.handler(parsed.data, ctx);
+  await tem.flush();
+  const queueOf = (name: string) => {
+    const d = deps.registry.get(name);
+    return d?.mode === 'queued' ? deps.registry.queueFor(d, { kind: 'system', tenantId: task.tenant_id }) : 'system';
+  };
+  const side = await effects.persist(tem, { tenantId: task.tenant_id, actorId: task.actor_id, taskId: task.id, queueOf });
+  const own = await finishTask(tem, task, 'succeeded', { result: result ?? null }, { countAttempt: true });
+  return { messages: own ? [own, ...side.messages] : side.messages, dispatches: side.dispatches };
 }
 
 /** The submitting user, as read by the `running` update (one round trip fewer than a select of its own). */
