@@ -1,5 +1,6 @@
 import Koa from 'koa';
 import { randomUUID } from 'node:crypto';
+import { AppError } from './core/errors.js';
 import { apiRouter, type ApiDeps } from './http/api.js';
 import { consoleRoutes } from './http/console.js';
 import { errorHandler } from './http/errors.js';
@@ -23,6 +24,8 @@ export function buildApp(deps: ApiDeps & { queues?: Queues }): Koa {
   app.use(invitations.routes());
   const api = apiRouter(deps);
   app.use(api.routes());
-  app.use(api.allowedMethods());
+  // A known path with another method: 405 METHOD_NOT_ALLOWED in the usual error shape.
+  const notAllowed = () => new AppError('METHOD_NOT_ALLOWED', 'That method is not served at this path.');
+  app.use(api.allowedMethods({ throw: true, methodNotAllowed: notAllowed, notImplemented: notAllowed }));
   return app;
 }

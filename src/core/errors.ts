@@ -20,6 +20,7 @@ export const ERROR_CATALOGUE = {
   NOTHING_AVAILABLE: { status: 404, retryable: false, summary: '`get_task` found no item of that type the caller may take.' },
   CONFLICT: { status: 409, retryable: false, summary: 'The request conflicts with existing data (a duplicate, a finished task).' },
   GONE: { status: 410, retryable: false, summary: 'The link or invitation has expired or was revoked.' },
+  METHOD_NOT_ALLOWED: { status: 405, retryable: false, summary: 'That HTTP method is not served at that path (`POST /api/v1`, `GET /api/v1/tasks/:id`, `GET /api/v1/actions`).' },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, summary: 'The body is larger than `BODY_LIMIT`.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, summary: 'The body must be `application/json`.' },
   MAIL_REJECTED: { status: 422, retryable: false, summary: 'The SMTP server refused the message for good (a 5xx reply); it is not retried.' },
@@ -61,10 +62,18 @@ export interface ErrorBody {
   details?: Record<string, unknown>;
 }
 
+function unstorableText(): AppError {
+  const message = 'Text may not contain the NUL character (\\u0000) or an unpaired surrogate.';
+  return new AppError('VALIDATION_FAILED', message, { issues: [{ path: '', message, code: 'invalid_string' }] });
+}
+
 /** PostgreSQL SQLSTATEs that bureau maps on its own; everything else is INTERNAL. */
 const PG_CODES: Record<string, (err: { detail?: string; constraint?: string }) => AppError> = {
   '23505': (e) => new AppError('CONFLICT', 'That already exists.', e.constraint ? { constraint: e.constraint } : undefined),
   '23503': () => new AppError('NOT_FOUND', 'A referenced item does not exist.'),
+  // A NUL character or an unpaired surrogate in a string: PostgreSQL text and jsonb cannot hold them.
+  '22021': () => unstorableText(),
+  '22P05': () => unstorableText(),
   '40001': () => new AppError('UNAVAILABLE', 'Serialization conflict; retry.'),
   '40P01': () => new AppError('UNAVAILABLE', 'Deadlock detected; retry.'),
   '57P01': () => new AppError('UNAVAILABLE', 'The database is restarting.'),

@@ -19,6 +19,7 @@ import type { RateLimitStore } from '../infra/rate-limit-store.js';
 import { actionCatalogue } from './catalogue.js';
 import { fromHttpError } from './errors.js';
 import { ActionLimits, LoginThrottle } from './rate-limit.js';
+import { findUnstorableText } from './security.js';
 
 export interface ApiDeps {
   orm: Orm;
@@ -105,7 +106,8 @@ export function apiRouter(deps: ApiDeps): Router {
   });
 
   router.get('/api/v1/tasks/:id', async (ctx) => {
-    const actor = await deps.accounts.authenticate(em(), bearer(ctx) ?? (ctx.query.token as string | undefined));
+    // `?token=a&token=b` arrives as an array: only a single string is a token.
+    const actor = await deps.accounts.authenticate(em(), bearer(ctx) ?? (typeof ctx.query.token === 'string' ? ctx.query.token : undefined));
     const id = Number(ctx.params.id);
     if (!Number.isSafeInteger(id) || id <= 0) throw new AppError('NOT_FOUND', `No task ${ctx.params.id}.`);
     ctx.body = { task: await deps.tasks.get(em(), actor, id) };
@@ -128,6 +130,14 @@ export function apiRouter(deps: ApiDeps): Router {
     async (ctx) => {
       const parsed = Envelope.safeParse(ctx.request.body);
       if (!parsed.success) throw new AppError('BAD_ENVELOPE', 'The body must be {"token"?, "task": {"action", "data"?, "key"?}, "wait"?}.', { issues: issuesOf(parsed.error) });
+      const unstorable = findUnstorableText(parsed.data);
+      if (unstorable !== null) {
+        const message = 'Text may not contain the NUL character (\\u0000) or an unpaired surrogate.';
+        const inData = unstorable === 'task.data' || unstorable.startsWith('task.data.');
+        if (!inData) throw new AppError('BAD_ENVELOPE', `${unstorable}: ${message}`, { issues: [{ path: unstorable, message, code: 'invalid_string' }] });
+        const path = unstorable.slice('task.data.'.length);
+        throw new AppError('VALIDATION_FAILED', `${path || '(data)'}: ${message}`, { issues: [{ path, message, code: 'invalid_string' }] });
+      }
       const { task, wait } = parsed.data;
       const def = deps.registry.get(task.action);
       if (!def || (def.mode === 'queued' && def.internal)) {
