@@ -130,10 +130,33 @@ export function schemaForm(
   const formError = h('div', { class: 'form-error', role: 'alert' });
   const status = h('div', { class: 'form-status' });
   const button = h('button', { type: 'submit', class: 'primary' }, opts.submitLabel ?? 'Send');
+  // "Edit as JSON": the same `data`, typed by hand (nested input, or to see what bureau says about any shape).
+  const raw = h('textarea', { class: 'mono raw-json', rows: 8, name: '__json', 'aria-label': `${action.name} data as JSON`, hidden: true });
+  const fieldBox = h('div', { class: 'fields' }, fields.length ? fields.map((f) => f.wrap) : h('p', { class: 'muted' }, 'This action takes no input.'));
+  const rawToggle = h('button', { type: 'button', class: 'link', 'data-do': 'toggle-json' }, 'Edit as JSON');
+  rawToggle.addEventListener('click', () => {
+    const toJson = raw.hidden;
+    if (toJson) raw.value = JSON.stringify(Object.keys(readFields().data).length ? readFields().data : (action.example ?? {}), null, 2);
+    raw.hidden = !toJson;
+    fieldBox.hidden = toJson;
+    rawToggle.textContent = toJson ? 'Back to the form' : 'Edit as JSON';
+  });
+  const readFields = () => {
+    const data: Record<string, unknown> = {};
+    const problems: { path: string; message: string }[] = [];
+    for (const f of fields) {
+      const { value, problem } = f.read();
+      if (problem) problems.push({ path: f.name, message: problem });
+      else if (value !== undefined) data[f.name] = value;
+    }
+    return { data, problems };
+  };
   const el = h(
     'form',
     { class: 'schema-form', novalidate: true, 'data-action': action.name },
-    fields.length ? fields.map((f) => f.wrap) : h('p', { class: 'muted' }, 'This action takes no input.'),
+    fieldBox,
+    raw,
+    h('div', { class: 'form-tools' }, rawToggle),
     formError,
     h('div', { class: 'form-actions' }, button, status),
   );
@@ -154,10 +177,10 @@ export function schemaForm(
       const rest: string[] = [];
       for (const issue of err.details?.issues ?? []) {
         const top = String(issue.path ?? '').split('.')[0] ?? '';
-        if (fields.some((f) => f.name === top)) byField.set(top, [...(byField.get(top) ?? []), issue.message]);
+        if (raw.hidden && fields.some((f) => f.name === top)) byField.set(top, [...(byField.get(top) ?? []), issue.message]);
         else rest.push(issue.path ? `${issue.path}: ${issue.message}` : issue.message);
       }
-      if (typeof err.details?.field === 'string' && fields.some((f) => f.name === err.details!.field)) {
+      if (raw.hidden && typeof err.details?.field === 'string' && fields.some((f) => f.name === err.details!.field)) {
         byField.set(err.details.field, [...(byField.get(err.details.field) ?? []), err.message]);
       }
       for (const f of fields) {
@@ -180,12 +203,14 @@ export function schemaForm(
   el.addEventListener('submit', (ev) => {
     ev.preventDefault();
     form.clearErrors();
-    const data: Record<string, unknown> = {};
-    const problems: { path: string; message: string }[] = [];
-    for (const f of fields) {
-      const { value, problem } = f.read();
-      if (problem) problems.push({ path: f.name, message: problem });
-      else if (value !== undefined) data[f.name] = value;
+    let { data, problems } = readFields();
+    if (!raw.hidden) {
+      try {
+        data = JSON.parse(raw.value) as Record<string, unknown>;
+        problems = [];
+      } catch {
+        return form.showError({ code: 'BAD_JSON', message: 'That is not valid JSON.' });
+      }
     }
     if (problems.length) return form.showError({ code: 'VALIDATION_FAILED', message: 'Some fields could not be read.', details: { issues: problems } });
     form.setBusy(true);

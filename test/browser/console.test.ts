@@ -149,6 +149,13 @@ describe('the browser console', function () {
     await cidError.waitFor();
     await page.locator('#feed .feed-row[data-status="failed"][data-action="create_transfer"]').waitFor();
     await shot(page, 'field-error');
+
+    await form.locator('button[data-do="toggle-json"]').click();
+    assert.deepEqual(JSON.parse(await form.locator('textarea.raw-json').inputValue()), { cid: 2000000000, amount: '10.00' }, 'JSON mode starts from the form');
+    await form.locator('textarea.raw-json').fill('{"cid": 1, "amount": "1.00", "colour": "red"}');
+    await form.locator('button[type=submit]').click();
+    await form.locator('.form-error:has-text("VALIDATION_FAILED")').waitFor();
+    assert.match((await form.locator('.form-error').textContent())!, /colour/);
     noProblems(s);
   });
 

@@ -2,6 +2,8 @@ import { badge, fmtTime, h, jsonDetails, replace } from '../dom.js';
 import type { Ctx } from '../context.js';
 import type { FeedRow } from '../feed.js';
 
+const MAX_VISIBLE = 200;
+
 /** Reads (list_*, search_*, get_* except get_task, which takes an item) are hidden unless asked for. */
 const isRead = (action = '') => /^(list|search)_/.test(action) || (/^get_/.test(action) && action !== 'get_task');
 
@@ -63,6 +65,12 @@ export function feedPanel(ctx: Ctx): HTMLElement {
     if (old) old.replaceWith(li);
     else list.prepend(li);
     items.set(row.key, li);
+    // A long history (a first login replays everything kept) stays a short list: the oldest rows drop off.
+    while (list.children.length > MAX_VISIBLE) {
+      const last = list.lastElementChild as HTMLElement;
+      items.delete(last.dataset.key ?? '');
+      last.remove();
+    }
     count.textContent = `${items.size} shown`;
   };
 
