@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { buildRegistry } from './actions.js';
 import { buildApp } from './app.js';
 import type { WorkerKind } from './core/define-action.js';
+import { toAppError } from './core/errors.js';
 import type { Registry } from './core/registry.js';
 import { migrationStatus, openOrm, sql, type Orm } from './infra/db.js';
 import { createFeedBus, type FeedBus } from './infra/feed-bus.js';
@@ -37,8 +38,26 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/**
+ * Opens the ORM, waiting for PostgreSQL while it is unreachable or starting up
+ * (a process restarted during a database restart must not die at boot); gives
+ * up after `waitMs`, or at once on any other error (a wrong URL, a bad password).
+ */
+async function openOrmWhenReady(config: Config, log: Logger, waitMs = 120_000): Promise<Orm> {
+  const end = Date.now() + waitMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openOrm(config, { poolMax: 16 });
+    } catch (err) {
+      if (!toAppError(err).retryable || Date.now() > end) throw err;
+      log.warn({ err: (err as Error).message, attempt }, 'PostgreSQL is not reachable yet; retrying');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 250 * attempt)));
+    }
+  }
+}
+
 export async function openRuntime(config: Config, log: Logger): Promise<Runtime> {
-  const orm = await openOrm(config, { poolMax: 16 });
+  const orm = await openOrmWhenReady(config, log);
   const registry = buildRegistry();
   const queues = new Queues(config, log);
   const bus = createFeedBus(config, log);
@@ -96,9 +115,17 @@ export async function startWeb(rt: Runtime, opts: { port?: number; host?: string
     port,
     gateway,
     async close() {
+      // Stop taking connections, let requests in flight finish (a submit whose task is recorded gets its
+      // reply), end `wait`s early with the task's current status, and cut whatever is left after a grace.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      waiters.releaseAll();
       await gateway.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const idle = setInterval(() => server.closeIdleConnections(), 50); // keep-alive sockets as their last reply ends
+      const grace = setTimeout(() => server.closeAllConnections(), 5000);
+      await closed;
+      clearInterval(idle);
+      clearTimeout(grace);
       await rateLimits.close();
     },
   };
@@ -130,16 +157,25 @@ export async function startWorkers(rt: Runtime, kinds: readonly WorkerKind[]): P
     rt.queues.worker(kind, (job) => (MAINTENANCE[job.name] ? MAINTENANCE[job.name]!(rt) : runTask(deps, job)), rt.config.workerConcurrency),
   );
   await Promise.all(workers.map((w) => w.waitUntilReady()));
+  let reschedule: NodeJS.Timeout | null = null;
   if (kinds.includes('system')) {
     rt.outbox.startRelay(rt.config.outboxRelayIntervalMs);
     // BullMQ job schedulers, not process timers: each runs once per period however many system workers there are.
     const system = rt.queues.queue('system');
-    for (const [name, every] of [[PRUNE_JOB, 3_600_000], [RECONCILE_JOB, rt.config.reconcileIntervalMs]] as const) {
-      await system.upsertJobScheduler(name, { every }, { name, data: { taskId: 0 } }).catch((err: Error) => rt.log.warn({ err: err.message, job: name }, 'could not schedule a maintenance job'));
-    }
+    const schedule = async () => {
+      for (const [name, every] of [[PRUNE_JOB, 3_600_000], [RECONCILE_JOB, rt.config.reconcileIntervalMs]] as const) {
+        await system.upsertJobScheduler(name, { every }, { name, data: { taskId: 0 } }).catch((err: Error) => rt.log.warn({ err: err.message, job: name }, 'could not schedule a maintenance job'));
+      }
+    };
+    await schedule();
+    // The schedulers live in the queue: a flushed Redis (or one that lost its AOF) loses them too, and the
+    // reconciler is what recovers from that. Upserting again is a no-op while they are there.
+    reschedule = setInterval(() => void schedule(), Math.max(rt.config.reconcileIntervalMs, 1000));
+    reschedule.unref();
   }
   return {
     async close() {
+      if (reschedule) clearInterval(reschedule);
       await Promise.all(workers.map((w) => w.close()));
     },
   };

@@ -22,6 +22,11 @@ export class Waiters {
     return { done, cancel: () => finish(false) };
   }
 
+  /** Ends every wait now (shutdown): each request replies with its task's current status. */
+  releaseAll(): void {
+    for (const set of [...this.byTask.values()]) for (const fire of [...set]) fire();
+  }
+
   onMessage(m: FeedMessage): void {
     if (m.seq === null || m.taskId === null) return;
     const set = this.byTask.get(m.taskId);

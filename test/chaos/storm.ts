@@ -260,6 +260,8 @@ export interface StormReport {
   duplicates: number;
   lost: number;
   chaos: string[];
+  /** Tasks the reconciler found without a job and put back on their queue. */
+  reconciled: number;
   loadMs: number;
   settleMs: number;
   /** Nothing went wrong. */
@@ -298,8 +300,20 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
     // Like a process supervisor: a process that dies on its own is noted (a defect) and started again.
     const expected = new Set<Proc>();
     const crashes: string[] = [];
+    // The system worker logs at warn, so the reconciler's re-enqueues can be counted.
+    let requeued = 0;
+    const onLine = (line: string) => {
+      if (!line.startsWith('{')) return false;
+      try {
+        const entry = JSON.parse(line) as { level: number; msg: string; count?: number };
+        if (entry.msg.startsWith('reconciler re-enqueued')) requeued += entry.count ?? 0;
+        return entry.level < 50;
+      } catch {
+        return false;
+      }
+    };
     const start = (name: string) => {
-      const proc = spawnProc(name, env);
+      const proc = name === 'system' ? spawnProc(name, { ...env, LOG_LEVEL: 'warn' }, { onLine }) : spawnProc(name, env);
       procs.set(name, proc);
       void proc.exited.then(({ code, signal }) => {
         if (expected.has(proc) || stopping) return;
@@ -483,6 +497,7 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
       duplicates: perAction.reduce((s, p) => s + p.duplicates, 0),
       lost: perAction.reduce((s, p) => s + p.lost, 0),
       chaos,
+      reconciled: requeued,
       loadMs,
       settleMs,
       ok: false,
@@ -516,7 +531,7 @@ export function formatReport(r: StormReport): string {
     `  succeeded ${r.succeeded}, failed ${r.failed} (rule refusals: ${Object.entries(r.failedCodes).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}), cancelled ${r.cancelled}, unfinished ${r.unfinished}`,
     `  ${'action'.padEnd(16)} ${'tasks'.padStart(6)} ${'succeeded'.padStart(9)} ${'failed'.padStart(6)} ${'effects'.padStart(7)} ${'dup'.padStart(4)} ${'lost'.padStart(4)}`,
     ...r.perAction.map((p) => `  ${p.action.padEnd(16)} ${String(p.tasks).padStart(6)} ${String(p.succeeded).padStart(9)} ${String(p.failed).padStart(6)} ${String(p.effects).padStart(7)} ${String(p.duplicates).padStart(4)} ${String(p.lost).padStart(4)}`),
-    `  duplicates ${r.duplicates}, lost ${r.lost}; load ${(r.loadMs / 1000).toFixed(1)} s, settled ${(r.settleMs / 1000).toFixed(1)} s after it`,
+    `  re-enqueued by the reconciler ${r.reconciled}; duplicates ${r.duplicates}, lost ${r.lost}; load ${(r.loadMs / 1000).toFixed(1)} s, settled ${(r.settleMs / 1000).toFixed(1)} s after it`,
     ...r.problems.map((p) => `  PROBLEM: ${p}`),
   ];
   return lines.join('\n');

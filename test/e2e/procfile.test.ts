@@ -1,35 +1,21 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
 import { openOrm } from '../../src/infra/db.js';
+import { pickFreePort } from '../../src/infra/free-port.js';
 import { loadDemo } from '../../fixtures/demo.js';
 import { DEMO_PASSWORD, TEST_PG, TEST_REDIS, dropRedisPrefix, openFeed } from '../helpers/bureau.js';
+import { readProcfile, spawnProc, waitForPing, type Proc } from '../helpers/procs.js';
 
-const procfile = new Map(
-  readFileSync('Procfile', 'utf8')
-    .split('\n')
-    .filter((l) => l.includes(':'))
-    .map((l) => [l.slice(0, l.indexOf(':')).trim(), l.slice(l.indexOf(':') + 1).trim()] as const),
-);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+const procfile = readProcfile();
 
 describe('the Procfile processes, each on its own against DATABASE_URL and REDIS_URL', () => {
   const id = randomBytes(4).toString('hex');
   const dbName = `bureau_p_${id}`;
   const dbUrl = Object.assign(new URL(TEST_PG), { pathname: `/${dbName}` }).toString();
-  const children: ChildProcess[] = [];
+  const children: Proc[] = [];
   let port = 0;
   let env: NodeJS.ProcessEnv;
 
@@ -39,7 +25,7 @@ describe('the Procfile processes, each on its own against DATABASE_URL and REDIS
     await admin.connect();
     await admin.query(`create database ${dbName}`);
     await admin.end();
-    port = await freePort();
+    port = await pickFreePort();
     env = { ...process.env, DATABASE_URL: dbUrl, REDIS_URL: TEST_REDIS, QUEUE_PREFIX: `bp${id}`, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
     const release = spawnSync('sh', ['-c', procfile.get('release')!], { env, encoding: 'utf8', timeout: 60_000 });
     assert.equal(release.status, 0, release.stderr);
@@ -47,22 +33,13 @@ describe('the Procfile processes, each on its own against DATABASE_URL and REDIS
     const orm = await openOrm(config, { poolMax: 2 });
     await loadDemo(orm.em.fork(), DEMO_PASSWORD, config);
     await orm.close(true);
-    for (const [name, cmd] of procfile) {
-      if (name === 'release') continue;
-      const child = spawn('sh', ['-c', `exec ${cmd}`], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-      children.push(child);
-    }
-    for (let i = 0; i < 300; i++) {
-      const ok = await fetch(`http://127.0.0.1:${port}/ping`).then((r) => r.status === 200).catch(() => false);
-      if (ok) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('web never answered /ping');
+    for (const name of procfile.keys()) if (name !== 'release') children.push(spawnProc(name, env));
+    await waitForPing(`http://127.0.0.1:${port}`);
   });
 
   after(async function () {
     this.timeout(60_000);
-    await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : (c.once('exit', resolve), c.kill('SIGTERM'))))));
+    await Promise.all(children.map((c) => c.stop()));
     const admin = new pg.Client({ connectionString: TEST_PG });
     await admin.connect();
     await admin.query(`drop database if exists ${dbName} with (force)`);
@@ -93,9 +70,7 @@ describe('the Procfile processes, each on its own against DATABASE_URL and REDIS
 
   it('stops every process on SIGTERM', async function () {
     this.timeout(60_000);
-    const exits = children.map((c) => new Promise<number | null>((resolve) => (c.exitCode !== null ? resolve(c.exitCode) : c.once('exit', (code) => resolve(code)))));
-    for (const c of children) c.kill('SIGTERM');
-    const codes = await Promise.all(exits);
+    const codes = (await Promise.all(children.map((c) => c.stop()))).map((e) => e.code);
     assert.deepEqual(codes, codes.map(() => 0));
   });
 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { WORKER_KINDS } from '../../src/core/define-action.js';
 import { pickFreePort } from '../../src/infra/free-port.js';
-import { DEMO_PASSWORD, TEST_REDIS, openFeed } from '../helpers/bureau.js';
+import { DEMO_PASSWORD, TEST_REDIS, dropRedisPrefix, openFeed } from '../helpers/bureau.js';
 import { procEnv, sleep, spawnProc, testDatabase, until, waitForPing, type Proc } from '../helpers/procs.js';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 
 /**
@@ -14,6 +15,8 @@ import pg from 'pg';
 describe('two web processes and two of each worker kind', () => {
   let store: Awaited<ReturnType<typeof testDatabase>>;
   let db: pg.Pool;
+  // A Redis Cluster needs every key of a queue in one hash slot: the prefix carries a hash tag (docs/scaling.md).
+  let prefix = '';
   const webs: { url: string; proc: Proc }[] = [];
   const workers: Proc[] = [];
 
@@ -21,11 +24,12 @@ describe('two web processes and two of each worker kind', () => {
     this.timeout(180_000);
     store = await testDatabase();
     db = new pg.Pool({ connectionString: store.url, max: 3 });
+    prefix = `{${store.prefix}}`;
     for (let i = 0; i < 2; i++) {
       const port = await pickFreePort();
-      webs.push({ url: `http://127.0.0.1:${port}`, proc: spawnProc('web', procEnv({ databaseUrl: store.url, redisUrl: TEST_REDIS, prefix: store.prefix, port })) });
+      webs.push({ url: `http://127.0.0.1:${port}`, proc: spawnProc('web', procEnv({ databaseUrl: store.url, redisUrl: TEST_REDIS, prefix, port })) });
     }
-    for (const kind of WORKER_KINDS) for (let i = 0; i < 2; i++) workers.push(spawnProc(kind, procEnv({ databaseUrl: store.url, redisUrl: TEST_REDIS, prefix: store.prefix })));
+    for (const kind of WORKER_KINDS) for (let i = 0; i < 2; i++) workers.push(spawnProc(kind, procEnv({ databaseUrl: store.url, redisUrl: TEST_REDIS, prefix })));
     for (const w of webs) await waitForPing(w.url, 150_000);
   });
 
@@ -34,6 +38,7 @@ describe('two web processes and two of each worker kind', () => {
     await Promise.all([...webs.map((w) => w.proc), ...workers].map((p) => p.stop()));
     await db?.end();
     await store?.drop();
+    if (prefix) await dropRedisPrefix(prefix);
   });
 
   const post = async (url: string, body: unknown) => {
@@ -74,6 +79,9 @@ describe('two web processes and two of each worker kind', () => {
     }
     const { rows } = await db.query(`select count(*)::int as n, count(distinct name)::int as d from customer where name like 'scale-%'`);
     assert.deepEqual(rows[0], { n: 120, d: 120 }, 'one customer per task: nothing processed twice');
+    const redis = new Redis(TEST_REDIS);
+    const keys = await redis.keys(`${prefix}:admin:*`).finally(() => redis.disconnect());
+    assert.ok(keys.length > 0, 'the admin queue lives under the hash-tagged prefix');
   });
 
   it('lets work in flight finish, or be taken over, when any process gets SIGTERM', async function () {

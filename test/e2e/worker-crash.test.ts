@@ -1,30 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { startTestBureau, type TestBureau } from '../helpers/bureau.js';
+import { procEnv, spawnProc, until, type Proc } from '../helpers/procs.js';
 
-/** A real worker process for the admin queue, against the test bureau's database and queue prefix. */
-function spawnAdminWorker(b: TestBureau): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'workers/admin.worker.ts'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: b.config.databaseUrl,
-      REDIS_URL: b.config.redisUrl,
-      QUEUE_PREFIX: b.config.queuePrefix,
-      JOB_LOCK_MS: '2000',
-      STALLED_INTERVAL_MS: '1000',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+/** A real worker process for the admin queue (the Procfile's line), against the test bureau's database and queue prefix. */
+function spawnAdminWorker(b: TestBureau): Proc {
+  return spawnProc('admin', procEnv({ databaseUrl: b.config.databaseUrl, redisUrl: b.config.redisUrl, prefix: b.config.queuePrefix }, { JOB_LOCK_MS: '2000', STALLED_INTERVAL_MS: '1000', LOG_LEVEL: 'warn' }));
 }
 
 describe('a worker process killed mid-job', () => {
@@ -51,8 +31,8 @@ describe('a worker process killed mid-job', () => {
 
     const first = spawnAdminWorker(b);
     await until(async () => (await done()) >= 100, 60_000, 'the first worker to make progress');
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
+    first.signal('SIGKILL');
+    await first.exited;
     const atKill = await done();
     assert.ok(atKill < N, 'the worker was killed before it finished everything');
 
@@ -60,8 +40,7 @@ describe('a worker process killed mid-job', () => {
     try {
       await until(async () => (await done()) === N, 90_000, 'every task to finish after the restart');
     } finally {
-      second.kill('SIGTERM');
-      await new Promise((r) => second.once('exit', r));
+      await second.stop();
     }
 
     const statuses = (await b.db.query(`select status, count(*)::int as n from task where id = any($1) group by status`, [ids])).rows;

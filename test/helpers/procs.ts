@@ -59,8 +59,8 @@ const SETPRIV = spawnSync('sh', ['-c', 'command -v setpriv']).status === 0;
 const live = new Set<number>();
 let exitHook = false;
 
-/** Starts the Procfile's `name` line with `env`. `stderr: true` lets its logs through to ours. */
-export function spawnProc(name: string, env: NodeJS.ProcessEnv, opts: { procfile?: Map<string, string>; stderr?: boolean } = {}): Proc {
+/** Starts the Procfile's `name` line with `env`. Its stderr comes through to ours, each line marked, unless `stderr: false`. */
+export function spawnProc(name: string, env: NodeJS.ProcessEnv, opts: { procfile?: Map<string, string>; stderr?: boolean; /** Sees each stderr line first; true swallows it. */ onLine?: (line: string) => boolean } = {}): Proc {
   const cmd = (opts.procfile ?? readProcfile()).get(name);
   if (!cmd) throw new Error(`no ${name} line in the Procfile`);
   // setpriv: the child dies with us even if we are SIGKILLed (it is detached, so no terminal signal reaches it).
@@ -72,7 +72,7 @@ export function spawnProc(name: string, env: NodeJS.ProcessEnv, opts: { procfile
   child.stderr?.on('data', (chunk: Buffer) => {
     const lines = (partial + chunk.toString('utf8')).split('\n');
     partial = lines.pop() ?? '';
-    for (const line of lines) if (line.trim()) process.stderr.write(`[${name} ${pid}] ${line}\n`);
+    for (const line of lines) if (line.trim() && !opts.onLine?.(line)) process.stderr.write(`[${name} ${pid}] ${line}\n`);
   });
   live.add(pid);
   child.once('exit', () => live.delete(pid));
