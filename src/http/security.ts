@@ -52,14 +52,6 @@ export function securityHeaders(opts: SecurityHeadersOptions = {}) {
 }
 
 /**
- * Options for any cookie the web process sets (the console's session cookie):
- * not readable by scripts, not sent cross-site, HTTPS-only outside development.
- */
-export function secureCookieOptions(env: 'development' | 'production' | 'test', maxAgeMs: number) {
-  return { httpOnly: true, sameSite: 'strict' as const, secure: env === 'production', path: '/', maxAge: maxAgeMs, overwrite: true };
-}
-
-/**
  * The path of the first string (or key) in a parsed JSON body that PostgreSQL
  * cannot store: one holding a NUL character or an unpaired UTF-16 surrogate
  * (JSON can spell both as `\u0000`, `\ud800`; text and jsonb refuse them, and
