@@ -120,9 +120,11 @@ export function consoleRoutes(deps: ConsoleDeps): Middleware[] {
   router.post(`${CONSOLE_PATH}session`, async (ctx) => {
     const token = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1];
     const actor = await deps.accounts.authenticate(em(), token);
-    ctx.cookies.set(BOARD_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: ctx.secure, path: BOARD_PATH, overwrite: true });
+    const admin = actor.role === 'admin';
+    // Only an admin's browser gets the cookie; anyone else's loses one an earlier admin login left.
+    ctx.cookies.set(BOARD_COOKIE, admin ? token : null, { httpOnly: true, sameSite: 'strict', secure: ctx.secure, path: BOARD_PATH, overwrite: true });
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { board: actor.role === 'admin' ? BOARD_PATH : null };
+    ctx.body = { board: admin ? BOARD_PATH : null };
   });
   router.delete(`${CONSOLE_PATH}session`, (ctx) => {
     ctx.cookies.set(BOARD_COOKIE, null, { httpOnly: true, sameSite: 'strict', secure: ctx.secure, path: BOARD_PATH, overwrite: true });

@@ -50,11 +50,15 @@ describe('console serving and the Bull Board cookie', () => {
     assert.equal(ok.status, 200);
     assert.deepEqual(await ok.json(), { board: BOARD_PATH });
     assert.match(cookieOf(ok), /^bureau_board=[\w-]+; path=\/admin\/queues; samesite=strict; httponly$/);
+    const service = await fetch(`${b.url}/console/session`, { method: 'POST', headers: { authorization: `Bearer ${await b.login('service1@acme.test')}` } });
+    assert.deepEqual(await service.json(), { board: null });
+    assert.match(cookieOf(service), /^bureau_board=; path=\/admin\/queues; expires=Thu, 01 Jan 1970/, 'other roles get no board cookie');
   });
 
   it('shows Bull Board to an admin\'s cookie only: 401 without one or with a revoked one, 403 to other roles', async () => {
     const admin = await b.login('admin@acme.test');
     const service = await b.login('service3@acme.test');
+    // A cookie carrying a non-admin's token (the server never sets one, but a browser can be made to send anything).
     const board = (token?: string) => get(`${BOARD_PATH}/api/queues`, token ? { cookie: `bureau_board=${token}` } : {});
 
     const asAdmin = await board(admin);
