@@ -17,7 +17,8 @@ export type IdKind = string | { kindFrom: string };
 
 /**
  * Whose rows of the caller's tenant the caller may name (a row of ANOTHER tenant
- * is always 404 NOT_FOUND, whatever the rule):
+ * is always 404 NOT_FOUND, whatever the rule; a role the rule shuts out, 403
+ * FORBIDDEN whatever the id, since that answer says nothing about the row):
  * - `tenant`: any row of the tenant (reading a customer or an item, creating
  *   an item for any customer).
  * - `owner`: only rows the caller owns (its own tasks); another user's row is
