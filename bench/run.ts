@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     only: { type: 'string' },
     'no-docs': { type: 'boolean', default: false },
+    users: { type: 'string' },
   },
 });
 
@@ -43,6 +44,8 @@ const LOGS = path.join(RESULTS, 'logs');
 const SECONDS = args.seconds ? Number(args.seconds) : 30;
 const ONE_LANE_SECONDS = Math.max(5, Math.round(SECONDS / 2));
 const LANES = 64;
+/** Users the 64 lanes are spread over (8 by default: admins, half per tenant); more only to study the per-user feed lock. */
+const USERS = args.users ? Math.max(2, Number(args.users)) : 8;
 /** Back-pressure threshold for the bench's bureau (MAX_BACKLOG): low enough that the overload phase reaches it in seconds. */
 const BENCH_MAX_BACKLOG = 2000;
 const phases = new Set((args.only ?? 'baseline,bureau,pg,mixed,overload').split(','));
@@ -81,7 +84,7 @@ async function seed(databaseUrl: string): Promise<BenchUsers> {
     const hash = await hashPassword(password, config.argon2);
     const users: BenchUsers = { password, admins: [], reviewers: [] };
     for (const tenant of ['acme', 'globex']) {
-      for (let i = 1; i <= 4; i++) {
+      for (let i = 1; i <= Math.max(4, USERS / 2); i++) {
         for (const [local, role, list] of [[`bench-admin${i}`, 'admin', users.admins], [`bench-reviewer${i}`, 'compliance', users.reviewers]] as const) {
           const email = `${local}@${tenant}.test`;
           await sql(orm.em.fork(), `insert into app_user (tenant_id, email, role, level, status, first_name, last_name, password_hash)
@@ -91,7 +94,8 @@ async function seed(databaseUrl: string): Promise<BenchUsers> {
       }
     }
     // Interleave tenants so lane i and lane i+1 work in different tenants.
-    const inter = (l: { email: string; password: string }[]) => l.slice(0, 4).flatMap((u, i) => [u, l[i + 4]!]);
+    const half = users.admins.length / 2;
+    const inter = (l: { email: string; password: string }[]) => l.slice(0, half).flatMap((u, i) => [u, l[i + half]!]).slice(0, USERS);
     return { password, admins: inter(users.admins), reviewers: inter(users.reviewers) };
   } finally {
     await orm.close(true);
@@ -134,9 +138,9 @@ function createScenario(act: Act, conn: Connected): Promise<void> {
 async function measured(svc: Services, b: { procs: { name: string; pid: number }[] }, redisUrl: string | undefined, run: () => Promise<ClosedResult>): Promise<{ result: ClosedResult; budget: Budget }> {
   const procs = b.procs.map((p) => ({ name: p.name.replace(/^[^-]+-/, ''), pid: p.pid }));
   if (svc.statements) await query(svc.databaseUrl, 'select pg_stat_statements_reset()');
-  const before = await snapshot({ redisUrl, databaseUrl: svc.databaseUrl, statements: svc.statements, procs });
+  const before = await snapshot({ redisUrl, databaseUrl: svc.databaseUrl, statements: svc.statements, procs, pids: svc.pids });
   const result = await run();
-  const after = await snapshot({ redisUrl, databaseUrl: svc.databaseUrl, statements: svc.statements, procs });
+  const after = await snapshot({ redisUrl, databaseUrl: svc.databaseUrl, statements: svc.statements, procs, pids: svc.pids });
   // Per action over everything that ran between the snapshots: the window plus warm-up and the tail, so divide by all completions.
   return { result, budget: budget(before, after, result.allCompleted) };
 }
@@ -289,7 +293,8 @@ async function runSoak(svc: Services, users: BenchUsers, actions: number) {
       resultTimeoutMs: 60_000,
       onTick: async (s, completed) => {
         if (s % 5 !== 0) return;
-        const rss = Object.fromEntries(b.procs.map((p) => [p.name.replace(/^[^-]+-/, ''), Math.round(rssKiB(p.pid) / 1024)]));
+        const rss: Record<string, number> = Object.fromEntries(b.procs.map((p) => [p.name.replace(/^[^-]+-/, ''), Math.round(rssKiB(p.pid) / 1024)]));
+        if (svc.pids.redis) rss['redis-server'] = Math.round(rssKiB(svc.pids.redis) / 1024);
         const keys = await redis.dbsize();
         const mem = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0) / 1048576;
         samples.push({ t: Math.round((Date.now() - t0) / 1000), completed, rss, redisKeys: keys, redisMemoryMiB: Math.round(mem * 10) / 10 });
@@ -359,7 +364,7 @@ async function main(): Promise<void> {
   if (args.soak) {
     const actions = args.actions ? Number(args.actions) : 100_000;
     const soak = await runSoak(svc, users, actions);
-    const out = { kind: 'soak', date: new Date().toISOString(), machine, versions: versions(), services: svc.describe, durationSeconds: Math.round((Date.now() - started) / 1000), soak };
+    const out = { kind: 'soak', date: new Date(started).toISOString(), machine, versions: versions(), services: svc.describe, durationSeconds: Math.round((Date.now() - started) / 1000), soak };
     writeFileSync(path.join(RESULTS, 'soak.json'), JSON.stringify(out, null, 2) + '\n');
     const table = renderTable({ soak: out } as unknown as BenchResult);
     process.stdout.write('\n' + table + '\n');
@@ -367,7 +372,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const result: BenchResult = { kind: 'bench', date: new Date().toISOString(), machine, versions: versions(), services: svc.describe, settings: { lanes: LANES, users: baseUsers.length, seconds: SECONDS, oneLaneSeconds: ONE_LANE_SECONDS, maxBacklog: BENCH_MAX_BACKLOG, procfile: readFileSync('Procfile', 'utf8').trim().split('\n') } } as BenchResult;
+  const result: BenchResult = { kind: 'bench', date: new Date(started).toISOString(), machine, versions: versions(), services: svc.describe, settings: { lanes: LANES, users: baseUsers.length, seconds: SECONDS, oneLaneSeconds: ONE_LANE_SECONDS, maxBacklog: BENCH_MAX_BACKLOG, procfile: readFileSync('Procfile', 'utf8').trim().split('\n') } } as BenchResult;
   if (phases.has('baseline')) result.baseline = await runBaseline(svc, baseUsers);
   await sleep(1000);
   if (phases.has('bureau')) {

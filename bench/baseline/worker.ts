@@ -13,14 +13,14 @@ const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 16 }
 const pub = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
 const channel = `${prefix}:results`;
 
-// The statement MikroORM sends for create_customer's `em.create(Customer) + flush`.
+// The statement MikroORM sends for create_customer's `em.create(Customer) + flush`, sent the same way (unnamed, with parameters).
 const INSERT = 'insert into "customer" ("tenant_id", "name", "created_by", "created_at") values ($1, $2, $3, $4) returning "id"';
 
 const worker = new Worker<{ id: string; tenant: number; user: number; name: string }>(
   'create',
   async (job) => {
     const { id, tenant, user, name } = job.data;
-    const { rows } = await pool.query<{ id: number }>({ name: 'create_customer', text: INSERT, values: [tenant, name, user, new Date()] });
+    const { rows } = await pool.query<{ id: number }>(INSERT, [tenant, name, user, new Date()]);
     await pub.publish(channel, JSON.stringify({ user, id, status: 'succeeded', result: { id: rows[0]!.id, name } }));
   },
   { connection: new Redis(redisUrl, { maxRetriesPerRequest: null }), prefix, concurrency: 64 },

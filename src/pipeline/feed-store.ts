@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ErrorBody } from '../core/errors.js';
 import { sql } from '../infra/db.js';
 import type { FeedMessage } from '../infra/feed-bus.js';
+import { prepared } from './prepared.js';
 
 export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 const FINAL_TASK_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'cancelled'];
@@ -22,12 +23,12 @@ export function resultBody(task: { id: number; action: string }, status: TaskSta
  */
 const APPEND = `
   with c as (
-    insert into feed_cursor (user_id, last_seq) values (?, 1)
+    insert into feed_cursor (user_id, last_seq) values ($1, 1)
     on conflict (user_id) do update set last_seq = feed_cursor.last_seq + 1
     returning last_seq
   )
   insert into feed_entry (user_id, seq, tenant_id, task_id, body)
-  select ?, c.last_seq, ?, ?, jsonb_set(?::jsonb, '{seq}', to_jsonb(c.last_seq)) from c
+  select $1, c.last_seq, $2, $3, jsonb_set($4::jsonb, '{seq}', to_jsonb(c.last_seq)) from c
   returning seq, body`;
 
 /**
@@ -50,19 +51,20 @@ export async function finishTask(
     await sql(em, `update task set status = ?, result = ?::jsonb, error = ?::jsonb, finished_at = now()${attempt} where id = ?`, [status, result, error, task.id]);
     return null;
   }
-  const rows = await sql<{ seq: number; body: Record<string, unknown> }>(
+  const rows = await prepared<{ seq: number; body: Record<string, unknown> }>(
     em,
+    opts.countAttempt ? 'bureau_finish_counted' : 'bureau_finish',
     `with c as (
-       insert into feed_cursor (user_id, last_seq) values (?, 1)
+       insert into feed_cursor (user_id, last_seq) values ($1, 1)
        on conflict (user_id) do update set last_seq = feed_cursor.last_seq + 1
        returning last_seq
      ), t as (
-       update task set status = ?, result = ?::jsonb, error = ?::jsonb, finished_at = now()${attempt} where id = ?
+       update task set status = $2, result = $3::jsonb, error = $4::jsonb, finished_at = now()${attempt} where id = $5
      )
      insert into feed_entry (user_id, seq, tenant_id, task_id, body)
-     select ?, c.last_seq, ?, ?, jsonb_set(?::jsonb, '{seq}', to_jsonb(c.last_seq)) from c
+     select $1, c.last_seq, $6, $5, jsonb_set($7::jsonb, '{seq}', to_jsonb(c.last_seq)) from c
      returning seq, body`,
-    [task.actor_id, status, result, error, task.id, task.actor_id, task.tenant_id, task.id, JSON.stringify(body)],
+    [task.actor_id, status, result, error, task.id, task.tenant_id, JSON.stringify(body)],
   );
   const row = rows[0]!;
   return { userId: task.actor_id, seq: row.seq, taskId: task.id, body: row.body };
@@ -72,7 +74,7 @@ export async function finishTask(
 export async function appendFeed(em: EntityManager, tenantId: number, entries: { userId: number; taskId: number | null; body: Record<string, unknown> }[]): Promise<FeedMessage[]> {
   const out: FeedMessage[] = [];
   for (const e of [...entries].sort((a, b) => a.userId - b.userId)) {
-    const [row] = await sql<{ seq: number; body: Record<string, unknown> }>(em, APPEND, [e.userId, e.userId, tenantId, e.taskId, JSON.stringify(e.body)]);
+    const [row] = await prepared<{ seq: number; body: Record<string, unknown> }>(em, 'bureau_feed_append', APPEND, [e.userId, tenantId, e.taskId, JSON.stringify(e.body)]);
     out.push({ userId: e.userId, seq: row!.seq, taskId: e.taskId, body: row!.body });
   }
   return out;

@@ -12,6 +12,7 @@ import type { Mailer } from '../infra/mailer.js';
 import { actorFromRow } from '../domains/accounts/service.js';
 import { buildContext, Effects } from './effects.js';
 import { finishTask, resultBody } from './feed-store.js';
+import { prepared } from './prepared.js';
 import type { Outbox } from './outbox.js';
 
 export interface WorkerDeps {
@@ -54,7 +55,7 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
   try {
     const outcome = await em.transactional(async (txEm) => {
       const tem = txEm as EntityManager;
-      const [task] = await sql<TaskRow>(tem, START, [taskId]);
+      const [task] = await prepared<TaskRow>(tem, 'bureau_task_start', START, [taskId]);
       if (!task) return null;
       seen.task = task;
       log = deps.log.child({ taskId, action: task.action });
@@ -105,7 +106,7 @@ const MARK_ATTEMPT = `update task set status = 'running', attempts = attempts + 
 const START = `select id, tenant_id, actor_id, action, input, attempts,
     (select json_build_object('id', u.id, 'tenant_id', u.tenant_id, 'role', u.role, 'level', u.level, 'email', u.email, 'status', u.status)
        from app_user u where u.id = task.actor_id) as actor
-  from task where id = ? and status in ('queued', 'running') for update`;
+  from task where id = $1 and status in ('queued', 'running') for update`;
 
 /** Inside the task's transaction, with its row locked: checks, handler, effects, result and feed entry. */
 async function execute(deps: WorkerDeps, tem: EntityManager, task: TaskRow, log: Logger): Promise<{ messages: FeedMessage[]; dispatches: { taskId: number; queue: string; runAt: Date | null }[] }> {

@@ -8,6 +8,7 @@ import type { FeedBus } from '../infra/feed-bus.js';
 import { finishTask } from './feed-store.js';
 import type { Backpressure } from './backpressure.js';
 import type { Outbox } from './outbox.js';
+import { prepared } from './prepared.js';
 
 interface TaskRecord {
   id: number;
@@ -53,16 +54,17 @@ export class Tasks {
   async submit(em: EntityManager, actor: Actor & { kind: 'user' }, def: QueuedAction, input: unknown, key?: string): Promise<{ id: number; status: string; action: string; created: boolean }> {
     const queue = this.registry.queueFor(def, actor);
     await this.backpressure?.check(queue);
-    const rows = await sql<{ id: number }>(
+    const rows = await prepared<{ id: number }>(
       em,
+      'bureau_task_submit',
       `with t as (
          insert into task (tenant_id, actor_id, action, queue, input, status, idem_key)
-         values (?, ?, ?, ?, ?::jsonb, 'queued', ?)
+         values ($1, $2, $3, $4, $5::jsonb, 'queued', $6)
          on conflict (actor_id, idem_key) where idem_key is not null do nothing
          returning id
-       ), o as (insert into outbox (task_id, queue) select id, ? from t)
+       ), o as (insert into outbox (task_id, queue) select id, $4 from t)
        select id from t`,
-      [actor.tenantId, actor.id, def.name, queue, JSON.stringify(input), key ?? null, queue],
+      [actor.tenantId, actor.id, def.name, queue, JSON.stringify(input), key ?? null],
     );
     if (rows[0]) {
       this.outbox.dispatchSoon([{ taskId: rows[0].id, queue, runAt: null }]);
