@@ -42,7 +42,7 @@ const ROUTES: Route[] = [
   { path: 'items', label: '', show: () => true, view: (ctx, p) => itemView(ctx, p) },
 ];
 
-const HIDDEN_ACTIONS = new Set(['login', 'logout']);
+const HIDDEN_ACTIONS = new Set(['logout']);
 
 function showLogin(notice?: string): void {
   teardown();
@@ -81,7 +81,8 @@ async function startShell(s: Session): Promise<void> {
     replace(root, h('div', { class: 'error-box' }, 'bureau does not answer. Reload the page to try again.'));
     return;
   }
-  const mine = all.filter((a) => !HIDDEN_ACTIONS.has(a.name) && (a.roles === 'public' || a.roles.includes(s.user.role)));
+  // Public actions (login, accepting an invitation) are for people without a session; logout is the top bar's.
+  const mine = all.filter((a) => !HIDDEN_ACTIONS.has(a.name) && a.roles !== 'public' && a.roles.includes(s.user.role));
   const feed = new Feed(s.token, s.user.id, (message) => {
     session.clear();
     showLogin(message);
