@@ -191,3 +191,23 @@ describe('security basics of the web process', function () {
     });
   });
 });
+
+describe('login throttling without Redis', function () {
+  this.timeout(60_000);
+  let b: TestBureau;
+  before(async () => {
+    b = await startTestBureau({ noRedis: true, workers: [], config: { loginLimitIpName: 2, loginLimitName: 10, loginLimitWindowMs: 60_000 } });
+  });
+  after(() => b.close());
+
+  it('counts failed logins in the rate_limit table, where every web process sees them', async () => {
+    const login = (password: string) => b.post({ task: { action: 'login', data: { name: 'service3@acme.test', password } } });
+    assert.equal((await login('wrong-1')).status, 401);
+    assert.equal((await login('wrong-2')).status, 401);
+    const r = await login(DEMO_PASSWORD);
+    assert.equal(r.status, 429);
+    assert.equal(r.body.error.code, 'RATE_LIMITED');
+    const { rows } = await b.db.query<{ points: number }>(`select points from rate_limit where key like $1`, [`${b.config.queuePrefix}:rl:login-ip-name:%`]);
+    assert.deepEqual(rows.map((x) => x.points), [2]);
+  });
+});
