@@ -224,6 +224,9 @@ describe('authorization matrix (generated from the registry)', function () {
       for (const m of feed.messages) if (JSON.stringify(m).includes(foreign)) leaks.push(`${p.email} received ${JSON.stringify(m).slice(0, 200)}`);
     }
     assert.deepEqual(leaks, []);
+    // The markers do travel where they may: otherwise this check could not see a leak.
+    assert.ok(ran.some((r) => r.caller && JSON.stringify(r.body).includes(marker(r.caller.slug))), 'no reply carries its own tenant\'s marker');
+    assert.ok([...feeds.values()].some((f) => f.messages.some((m) => JSON.stringify(m).includes(marker('acme')))), 'no websocket message carries a marker');
   });
 
   it('pushes each result to its submitter once, and to no one else', async () => {
