@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain scripts served to browsers as they are (the invitation accept page).
+    files: ['src/http/invitation-assets/**/*.js'],
+    languageOptions: { globals: { document: 'readonly', FormData: 'readonly', fetch: 'readonly', sessionStorage: 'readonly', location: 'readonly' } },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
