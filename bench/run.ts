@@ -20,7 +20,7 @@ import { pickFreePort } from '../src/infra/free-port.js';
 import { loadDemo } from '../fixtures/demo.js';
 import { loginAll, release, startBureau, type BureauMode, type RunningBureau } from './lib/bureau.js';
 import { budget, snapshot, type Budget } from './lib/counters.js';
-import { closedLoop, connectUsers, openLoop, type Act, type ClosedResult, type Connected, type OpenResult, type Target, type UserSlot } from './lib/load.js';
+import { closedLoop, connectUsers, mergeClosed, openLoop, type Act, type ClosedResult, type Connected, type OpenResult, type Target, type UserSlot } from './lib/load.js';
 import { rssKiB, spawnProc, stopAll } from './lib/procs.js';
 import { dropPrefix, query, startServices, type Services } from './lib/services.js';
 import { baselineTarget, bureauTarget } from './lib/targets.js';
@@ -35,6 +35,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'no-docs': { type: 'boolean', default: false },
     users: { type: 'string' },
+    rounds: { type: 'string' },
   },
 });
 
@@ -48,9 +49,10 @@ const LANES = 64;
 const USERS = args.users ? Math.max(2, Number(args.users)) : 8;
 /** Back-pressure threshold for the bench's bureau (MAX_BACKLOG): low enough that the overload phase reaches it in seconds. */
 const BENCH_MAX_BACKLOG = 2000;
+/** Turns each of baseline and bureau (Redis) take under each load. */
+const ROUNDS = args.rounds ? Math.max(1, Number(args.rounds)) : 2;
 const phases = new Set((args.only ?? 'baseline,bureau,pg,mixed,overload').split(','));
 const log = (m: string) => process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let services: Services | null = null;
 let stopping = false;
@@ -104,29 +106,45 @@ async function seed(databaseUrl: string): Promise<BenchUsers> {
 
 // ---------------------------------------------------------------- baseline
 
-async function runBaseline(svc: Services, users: UserSlot[]): Promise<{ lanes64: ClosedResult; lanes64Budget: Budget; lane1: ClosedResult }> {
+interface BaselineSide {
+  target: Target;
+  conns: Connected[];
+  procs: { name: string; pid: number }[];
+  stop(): Promise<void>;
+}
+
+/** The reference pipeline's two processes, with every user's websocket open. */
+async function startBaseline(svc: Services, users: UserSlot[]): Promise<BaselineSide> {
   const port = await pickFreePort();
   const prefix = `benchbase${process.pid}`;
   const env = { ...process.env, PORT: String(port), REDIS_URL: svc.redisUrl, DATABASE_URL: svc.databaseUrl, BASE_PREFIX: prefix };
   const web = spawnProc('baseline-web', ['--import', 'tsx', 'bench/baseline/web.ts'], env, LOGS);
   const worker = spawnProc('baseline-worker', ['--import', 'tsx', 'bench/baseline/worker.ts'], env, LOGS);
+  const stop = async () => {
+    await Promise.allSettled([web.stop(), worker.stop()]);
+    await dropPrefix(svc.redisUrl, prefix);
+  };
   try {
     await Promise.all([web.waitFor(/listening/), worker.waitFor(/ready/)]);
     const target = baselineTarget(`http://127.0.0.1:${port}`);
     const conns = await connectUsers(target, users);
-    const scenario = (act: Act, conn: Connected) => act(conn, 'create_customer', { name: `Base ${Math.random().toString(36).slice(2, 10)}` }).then(() => undefined);
-    log(`baseline: ${LANES} lanes, ${SECONDS}s`);
-    const m = await measured(svc, { procs: [web, worker] }, svc.redisUrl, () => closedLoop({ target, conns, lanes: LANES, warmupSeconds: 5, seconds: SECONDS, scenario }));
-    const lanes64 = m.result;
-    log(`baseline: ${lanes64.perSecond}/s p50 ${lanes64.latency.p50} p95 ${lanes64.latency.p95}; 1 lane, ${ONE_LANE_SECONDS}s`);
-    const lane1 = await closedLoop({ target, conns: conns.slice(0, 1), lanes: 1, warmupSeconds: 2, seconds: ONE_LANE_SECONDS, scenario });
-    log(`baseline 1 lane: p50 ${lane1.latency.p50}`);
-    for (const c of conns) c.feed.close();
-    return { lanes64, lanes64Budget: m.budget, lane1 };
-  } finally {
-    await Promise.allSettled([web.stop(), worker.stop()]);
-    await dropPrefix(svc.redisUrl, prefix);
+    return {
+      target,
+      conns,
+      procs: [web, worker],
+      async stop() {
+        for (const c of conns) c.feed.close();
+        await stop();
+      },
+    };
+  } catch (err) {
+    await stop();
+    throw err;
   }
+}
+
+function baseScenario(act: Act, conn: Connected): Promise<void> {
+  return act(conn, 'create_customer', { name: `Base ${Math.random().toString(36).slice(2, 10)}` }).then(() => undefined);
 }
 
 // ---------------------------------------------------------------- bureau
@@ -155,7 +173,15 @@ interface BureauRun {
   rss: Record<string, number>;
 }
 
-async function runBureau(svc: Services, users: BenchUsers, mode: BureauMode, opts: { mixed: boolean; overload: boolean; capacity?: number }): Promise<BureauRun> {
+type BaselineResult = { lanes64: ClosedResult; lanes64Budget: Budget; lane1: ClosedResult };
+
+/**
+ * bureau in `mode`. With `baseline` (already running), the two take turns
+ * under the same load, ROUNDS times each (baseline, bureau, baseline,
+ * bureau...), so drift in the machine's speed (other people's work) falls on
+ * both alike; each side's rounds are merged.
+ */
+async function runBureau(svc: Services, users: BenchUsers, mode: BureauMode, opts: { mixed: boolean; overload: boolean; baseline?: BaselineSide; onBaseline?: (r: BaselineResult) => void }): Promise<BureauRun> {
   await release(mode);
   const b = await startBureau(mode);
   try {
@@ -163,17 +189,43 @@ async function runBureau(svc: Services, users: BenchUsers, mode: BureauMode, opt
     const admins = await loginAll(b.url, users.admins);
     const conns = await connectUsers(target, admins);
     const redisUrl = mode.redisUrl || undefined;
-    log(`${mode.label}: ${LANES} lanes, ${SECONDS}s`);
-    // Snapshots include warm-up; the budget divides by every action completed between them.
-    const m64 = await measured(svc, b, redisUrl, () => closedLoop({ target, conns, lanes: LANES, warmupSeconds: 5, seconds: SECONDS, scenario: createScenario }));
-    log(`${mode.label}: ${m64.result.perSecond}/s p50 ${m64.result.latency.p50} p95 ${m64.result.latency.p95} errors ${m64.result.errors} lost ${m64.result.lost} reconnects ${m64.result.reconnects}; 1 lane, ${ONE_LANE_SECONDS}s`);
-    const lane1 = await closedLoop({ target, conns: conns.slice(0, 1), lanes: 1, warmupSeconds: 2, seconds: ONE_LANE_SECONDS, scenario: createScenario });
-    log(`${mode.label} 1 lane: p50 ${lane1.latency.p50}`);
-    await explainLost(svc, m64.result);
-    const out: BureauRun = { mode: mode.label, lanes64: m64.result, lanes64Budget: m64.budget, lane1, rss: {} };
+    const base = opts.baseline;
+    const rounds = base ? ROUNDS : 1;
+    const b64: { result: ClosedResult; budget: Budget }[] = [];
+    const x64: { result: ClosedResult; budget: Budget }[] = [];
+    for (let r = 1; r <= rounds; r++) {
+      if (base) {
+        log(`baseline: ${LANES} lanes, ${SECONDS}s (round ${r}/${rounds})`);
+        const m = await measured(svc, base, svc.redisUrl, () => closedLoop({ target: base.target, conns: base.conns, lanes: LANES, warmupSeconds: 5, seconds: SECONDS, scenario: baseScenario }));
+        log(`baseline: ${m.result.perSecond}/s p50 ${m.result.latency.p50} p95 ${m.result.latency.p95} errors ${m.result.errors} lost ${m.result.lost}`);
+        b64.push(m);
+      }
+      log(`${mode.label}: ${LANES} lanes, ${SECONDS}s (round ${r}/${rounds})`);
+      // Snapshots include warm-up; the budget divides by every action completed between them.
+      const m = await measured(svc, b, redisUrl, () => closedLoop({ target, conns, lanes: LANES, warmupSeconds: 5, seconds: SECONDS, scenario: createScenario }));
+      log(`${mode.label}: ${m.result.perSecond}/s p50 ${m.result.latency.p50} p95 ${m.result.latency.p95} errors ${m.result.errors} lost ${m.result.lost} reconnects ${m.result.reconnects}`);
+      await explainLost(svc, m.result);
+      x64.push(m);
+    }
+    const b1: ClosedResult[] = [];
+    const x1: ClosedResult[] = [];
+    for (let r = 1; r <= rounds; r++) {
+      if (base) {
+        b1.push(await closedLoop({ target: base.target, conns: base.conns.slice(0, 1), lanes: 1, warmupSeconds: 2, seconds: ONE_LANE_SECONDS, scenario: baseScenario }));
+        log(`baseline 1 lane: p50 ${b1[b1.length - 1]!.latency.p50} (round ${r}/${rounds})`);
+      }
+      x1.push(await closedLoop({ target, conns: conns.slice(0, 1), lanes: 1, warmupSeconds: 2, seconds: ONE_LANE_SECONDS, scenario: createScenario }));
+      log(`${mode.label} 1 lane: p50 ${x1[x1.length - 1]!.latency.p50} (round ${r}/${rounds})`);
+    }
+    if (base) {
+      opts.onBaseline?.({ lanes64: mergeClosed(b64.map((m) => m.result)), lanes64Budget: b64[0]!.budget, lane1: mergeClosed(b1) });
+      // The rest is bureau's alone.
+      await base.stop();
+    }
+    const out: BureauRun = { mode: mode.label, lanes64: mergeClosed(x64.map((m) => m.result)), lanes64Budget: x64[0]!.budget, lane1: mergeClosed(x1), rss: {} };
     if (opts.mixed) out.mixed = await runMixed(svc, b, users, conns, target, redisUrl);
     if (opts.overload) {
-      const rate = Math.min(3000, Math.max(600, Math.round((opts.capacity ?? m64.result.perSecond) * 3)));
+      const rate = Math.min(3000, Math.max(600, Math.round(out.lanes64.perSecond * 3)));
       log(`${mode.label}: open-loop overload at ${rate}/s for 15s (MAX_BACKLOG ${BENCH_MAX_BACKLOG})`);
       const o = await openLoop({ target, conns, rate, seconds: 15, action: 'create_customer', data: (n) => ({ name: `Flood ${n}` }), depth: () => b.depth('admin') });
       log(`overload: accepted ${o.accepted}, 429 ${o.throttled}, max depth ${o.maxDepth}, lost ${o.lost}, errors ${o.errors}`);
@@ -365,7 +417,7 @@ async function main(): Promise<void> {
     const actions = args.actions ? Number(args.actions) : 100_000;
     const soak = await runSoak(svc, users, actions);
     const out = { kind: 'soak', date: new Date(started).toISOString(), machine, versions: versions(), services: svc.describe, durationSeconds: Math.round((Date.now() - started) / 1000), soak };
-    writeFileSync(path.join(RESULTS, 'soak.json'), JSON.stringify(out, null, 2) + '\n');
+    writeFileSync(path.join(RESULTS, 'soak.json'), JSON.stringify(out, (k, v: unknown) => (k === 'latencies' ? undefined : v), 2) + '\n');
     const table = renderTable({ soak: out } as unknown as BenchResult);
     process.stdout.write('\n' + table + '\n');
     if (!args['no-docs']) renderDocs(path.join(ROOT, 'docs', 'benchmarks.md'), { soak: out });
@@ -373,10 +425,13 @@ async function main(): Promise<void> {
   }
 
   const result: BenchResult = { kind: 'bench', date: new Date(started).toISOString(), machine, versions: versions(), services: svc.describe, settings: { lanes: LANES, users: baseUsers.length, seconds: SECONDS, oneLaneSeconds: ONE_LANE_SECONDS, maxBacklog: BENCH_MAX_BACKLOG, procfile: readFileSync('Procfile', 'utf8').trim().split('\n') } } as BenchResult;
-  if (phases.has('baseline')) result.baseline = await runBaseline(svc, baseUsers);
-  await sleep(1000);
-  if (phases.has('bureau')) {
-    result.bureau = await runBureau(svc, users, redisMode(`benchb${process.pid}`), { mixed: phases.has('mixed'), overload: phases.has('overload') });
+  const baseline = phases.has('baseline') ? await startBaseline(svc, baseUsers) : undefined;
+  try {
+    if (phases.has('bureau')) {
+      result.bureau = await runBureau(svc, users, redisMode(`benchb${process.pid}`), { mixed: phases.has('mixed'), overload: phases.has('overload'), baseline, onBaseline: (r) => (result.baseline = r) });
+    }
+  } finally {
+    await baseline?.stop();
   }
   if (phases.has('pg')) {
     const pgMode: BureauMode = { ...redisMode(`benchpg${process.pid}`), label: 'bureau (PostgreSQL queues, no Redis)', redisUrl: '' };
@@ -385,7 +440,7 @@ async function main(): Promise<void> {
   result.durationSeconds = Math.round((Date.now() - started) / 1000);
   result.loadAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(result, (k, v: unknown) => (k === 'latencies' ? undefined : v), 2) + '\n');
   const table = renderTable(result);
   process.stdout.write('\n' + table + '\n');
   if (!args['no-docs']) renderDocs(path.join(ROOT, 'docs', 'benchmarks.md'), { bench: result, table });

@@ -284,6 +284,38 @@ export interface ClosedResult {
   lostIds: string[];
   throttled: number;
   byAction: Record<string, LatencyStats>;
+  /** Each round's figures, when this result merges several. */
+  rounds?: { perSecond: number; p50: number; p95: number; p99: number }[];
+  /** Raw samples (ms), to merge rounds; not written to the JSON. */
+  latencies?: number[];
+}
+
+/** Several rounds of the same closed loop as one result: counts and time summed, percentiles over every sample. */
+export function mergeClosed(rounds: ClosedResult[]): ClosedResult {
+  const first = rounds[0]!;
+  if (rounds.length === 1) return first;
+  const sum = (f: (r: ClosedResult) => number) => rounds.reduce((a, r) => a + f(r), 0);
+  const seconds = sum((r) => r.seconds);
+  const completed = sum((r) => r.completed);
+  const codes: Record<string, number> = {};
+  for (const r of rounds) for (const [k, v] of Object.entries(r.errorCodes)) codes[k] = (codes[k] ?? 0) + v;
+  const samples = rounds.flatMap((r) => r.latencies ?? []);
+  return {
+    ...first,
+    seconds: Math.round(seconds * 10) / 10,
+    completed,
+    allCompleted: sum((r) => r.allCompleted),
+    reconnects: sum((r) => r.reconnects),
+    perSecond: Math.round((completed / seconds) * 10) / 10,
+    latency: latencyStats(samples),
+    errors: sum((r) => r.errors),
+    errorCodes: codes,
+    lost: sum((r) => r.lost),
+    lostIds: rounds.flatMap((r) => r.lostIds).slice(0, 20),
+    throttled: sum((r) => r.throttled),
+    rounds: rounds.map((r) => ({ perSecond: r.perSecond, p50: r.latency.p50, p95: r.latency.p95, p99: r.latency.p99 })),
+    latencies: samples,
+  };
 }
 
 /**
@@ -348,6 +380,7 @@ export async function closedLoop(opts: {
     reconnects: opts.conns.reduce((a, c) => a + c.feed.reconnects, 0) - reconnectsBefore,
     perSecond: Math.round((completed / seconds) * 10) / 10,
     latency: latencyStats(latencies),
+    latencies,
     errors: rec.errors,
     errorCodes: Object.fromEntries(rec.errorCodes),
     lost: rec.lost,

@@ -94,6 +94,12 @@ export function renderTable(r: BenchResult & { soak?: unknown }): string {
   out.push(closedRow(`${r.bureau?.mode ?? 'bureau'}, 1 lane`, r.bureau?.lane1));
   out.push(closedRow(`${r.bureauPg?.mode ?? 'bureau (PostgreSQL queues)'}, 1 lane`, r.bureauPg?.lane1));
   if (r.bureau?.mixed) out.push(closedRow(`mixed workload (bureau, Redis), ${r.settings.lanes} lanes`, r.bureau.mixed.result));
+  const perRound = (label: string, c: ClosedResult | undefined) => (c?.rounds ? `${label} ${c.rounds.map((x) => `${x.perSecond}/s p95 ${x.p95}`).join(', ')}` : null);
+  const rounds = [perRound('baseline', r.baseline?.lanes64), perRound('bureau', r.bureau?.lanes64)].filter(Boolean);
+  if (rounds.length) {
+    out.push('');
+    out.push(`64-lane rounds, in the order they ran (baseline and bureau alternate): ${rounds.join('; ')}`);
+  }
   const q = ratios(r);
   if (q) {
     const mark = (ok: boolean) => (ok ? 'ok' : 'MISSED');
