@@ -7,10 +7,13 @@ import { openRuntime, startWeb } from './runtime.js';
 const config = loadConfig();
 requireUrls(config);
 const log = createLogger(config.logLevel, 'web');
+// Installed before boot: a SIGTERM while starting (nothing in flight yet) exits cleanly.
+let stop = async (): Promise<void> => undefined;
+onShutdown(log, () => stop());
 const rt = await openRuntime(config, log);
 const web = await startWeb(rt);
 log.info({ port: web.port }, 'web listening');
-onShutdown(log, async () => {
+stop = async () => {
   await web.close();
   await rt.close();
-});
+};

@@ -9,11 +9,14 @@ export async function runWorkerProcess(kinds: readonly WorkerKind[]): Promise<vo
   const config = loadConfig();
   requireUrls(config);
   const log = createLogger(config.logLevel, `worker:${kinds.join('+')}`);
+  // Installed before boot: a SIGTERM while starting (nothing in flight yet) exits cleanly.
+  let stop = async (): Promise<void> => undefined;
+  onShutdown(log, () => stop());
   const rt = await openRuntime(config, log);
   const workers = await startWorkers(rt, kinds);
   log.info({ kinds, concurrency: config.workerConcurrency }, 'workers ready');
-  onShutdown(log, async () => {
+  stop = async () => {
     await workers.close();
     await rt.close();
-  });
+  };
 }

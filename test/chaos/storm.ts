@@ -10,8 +10,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { buildRegistry } from '../../src/actions.js';
 import { pickFreePort } from '../../src/infra/free-port.js';
 import { DEMO_PASSWORD } from '../helpers/bureau.js';
+import { SmtpSink } from '../helpers/smtp-sink.js';
 import { procEnv, releaseWithDemo, sleep, spawnProc, startOwnPostgres, startOwnRedis, waitForPing, type OwnPostgres, type OwnRedis, type Proc } from '../helpers/procs.js';
 
 const WORKERS = ['admin', 'compliance', 'service', 'system', 'mail'] as const;
@@ -35,6 +37,8 @@ export interface StormOptions {
   settleMs: number;
   /** The action mix; `defaultFlows` unless given. */
   flows?: Flow[];
+  /** Invitation sends (invite_user, email through an SMTP sink) in the mix; on when bureau has the action. */
+  invitations?: boolean;
   log?: (line: string) => void;
 }
 
@@ -119,6 +123,8 @@ export interface StormRun {
   accepted: Accepted[];
   rejected: { action: string; status: number; code?: string }[];
   customers: Record<string, number[]>;
+  /** The SMTP server invitation emails go to, when invitations are in the mix. */
+  sink: SmtpSink | null;
 }
 
 /** One kind of client behaviour: who does it, how often, and what it posts. */
@@ -149,7 +155,7 @@ export function defaultFlows(): Flow[] {
         const cid = pick(c.run.customers[c.tenant]!, rnd);
         const level = rnd() < 0.7 ? 1 : 2;
         const r = rnd();
-        if (r < 0.2) await c.submit('create_customer', { name: `storm-${c.run.id}-${c.email}-${Math.floor(rnd() * 1e12)}` });
+        if (r < 0.2) await c.submit('create_customer', { name: `storm-${c.run.id}-${c.run.keys}` });
         else if (r < 0.55) await c.submit('create_transfer', { cid, amount: `${1 + Math.floor(rnd() * 99999)}.${String(Math.floor(rnd() * 100)).padStart(2, '0')}`, level });
         else if (r < 0.85) await c.submit('create_document', { cid, content: `storm document ${Math.floor(rnd() * 1e9)}`, level });
         else await c.submit('create_inquiry', { cid, problem: `storm inquiry ${Math.floor(rnd() * 1e9)}`, level });
@@ -182,6 +188,38 @@ export function defaultFlows(): Flow[] {
     },
   ];
 }
+
+/** Admins invite new people: each succeeded invite_user must put exactly one email in the SMTP sink. */
+export const inviteFlow: Flow = {
+  name: 'invite',
+  users: ['admin'],
+  weight: 1,
+  async step(c, rnd) {
+    const n = c.run.keys;
+    await c.submit('invite_user', { email: `storm-${c.run.id}-${n}@example.test`, role: rnd() < 0.5 ? 'service' : 'compliance', level: 1, first_name: 'Storm', last_name: `N${n}` });
+  },
+};
+
+export const inviteCheck: EffectCheck = {
+  action: 'invite_user',
+  async count(_db, tasks, run) {
+    const mine = (run.sink?.messages ?? []).filter((m) => m.to.includes(`storm-${run.id}-`));
+    const byAddress = new Map<string, number>();
+    for (const m of mine) byAddress.set(m.to, (byAddress.get(m.to) ?? 0) + 1);
+    let duplicates = 0;
+    let lost = 0;
+    for (const t of tasks) {
+      const n = [...byAddress].filter(([to]) => t.result?.email && to.includes(t.result.email)).reduce((sum, [, k]) => sum + k, 0);
+      if (t.status === 'succeeded') {
+        if (n === 0) lost++;
+        duplicates += Math.max(0, n - 1);
+      }
+    }
+    const sentFor = new Set(tasks.filter((t) => t.status === 'succeeded').map((t) => t.result?.email));
+    duplicates += mine.filter((m) => ![...sentFor].some((e) => e && m.to.includes(e))).length;
+    return { effects: mine.length, duplicates, lost };
+  },
+};
 
 /** Each state-machine action fires exactly one event: one `entity_event` row per succeeded task, none for a failed one. */
 function eventCheck(action: string): EffectCheck {
@@ -260,6 +298,8 @@ export interface StormReport {
   duplicates: number;
   lost: number;
   chaos: string[];
+  /** System tasks the actions made (invitation sends, SLA timers), by action and status. */
+  followUps: string;
   /** Tasks the reconciler found without a job and put back on their queue. */
   reconciled: number;
   loadMs: number;
@@ -271,8 +311,8 @@ export interface StormReport {
 
 export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; checks?: EffectCheck[]; env?: NodeJS.ProcessEnv } = {}): Promise<StormReport> {
   const log = opts.log ?? (() => undefined);
-  const flows = extra.flows ?? opts.flows ?? defaultFlows();
-  const checks = extra.checks ?? defaultChecks();
+  const flows = [...(extra.flows ?? opts.flows ?? defaultFlows())];
+  const checks = [...(extra.checks ?? defaultChecks())];
   const t0 = Date.now();
   const chaos: string[] = [];
   const note = (what: string) => {
@@ -286,14 +326,22 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
   const procs = new Map<string, Proc>();
   let stopping = false;
   let pool: pg.Pool | null = null;
+  let sink: SmtpSink | null = null;
   try {
     db = await startOwnPostgres('bureau');
     if (opts.backend === 'redis') redis = await startOwnRedis();
     const port = await pickFreePort();
     const url = `http://127.0.0.1:${port}`;
+    const invitations = opts.invitations ?? buildRegistry().get('invite_user') !== undefined;
+    if (invitations) {
+      sink = new SmtpSink();
+      await sink.up();
+      flows.push(inviteFlow);
+      checks.push(inviteCheck);
+    }
     const env = procEnv(
       { databaseUrl: db.url, redisUrl: redis?.url ?? '', prefix: 'storm', port, queueBackend: opts.backend },
-      { RECONCILE_INTERVAL_MS: '2000', RECONCILE_GRACE_MS: '5000', WORKER_CONCURRENCY: '16', ...extra.env },
+      { RECONCILE_INTERVAL_MS: '2000', RECONCILE_GRACE_MS: '5000', WORKER_CONCURRENCY: '16', JOB_BACKOFF_MS: '500', ...(sink ? { SMTP_URL: sink.url, INVITE_RATE_LIMIT: '1000000' } : {}), ...extra.env },
     );
     await releaseWithDemo(env);
     note(`PostgreSQL on :${db.port}${redis ? `, Redis on :${redis.port} (appendonly yes)` : ', queues on BullMQ\'s PostgreSQL backend, no Redis'}`);
@@ -307,7 +355,7 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
       try {
         const entry = JSON.parse(line) as { level: number; msg: string; count?: number };
         if (entry.msg.startsWith('reconciler re-enqueued')) requeued += entry.count ?? 0;
-        return entry.level < 50;
+        return entry.level < 50 && !process.env.CHAOS_DEBUG;
       } catch {
         return false;
       }
@@ -333,7 +381,7 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
     pool = new pg.Pool({ connectionString: db.url, max: 4 });
     pool.on('error', () => undefined);
     const { rows: cust } = await pool.query(`select t.slug, array_agg(c.id order by c.id) as ids from customer c join tenant t on t.id = c.tenant_id group by t.slug`);
-    const run: StormRun = { id: randomBytes(3).toString('hex'), url, posted: 0, keys: 0, retriedPosts: 0, accepted: [], rejected: [], customers: Object.fromEntries(cust.map((r) => [r.slug, r.ids])) };
+    const run: StormRun = { id: randomBytes(3).toString('hex'), url, posted: 0, keys: 0, retriedPosts: 0, accepted: [], rejected: [], customers: Object.fromEntries(cust.map((r) => [r.slug, r.ids])), sink };
     const tenants = Object.keys(run.customers);
     const { rows: maxRow } = await pool.query(`select coalesce(max(id), 0)::int as id from task`);
     const firstTask = maxRow[0].id + 1;
@@ -424,8 +472,14 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
       }
     })();
 
+    // mulberry32: seeded, so two runs make the same mix.
     let seed = 0x5eed;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+    const rnd = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
     const loadStart = Date.now();
     let failure: unknown = null;
     await Promise.all(
@@ -453,7 +507,10 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
     const settleStart = Date.now();
     let unfinished = ids.length;
     while (Date.now() - settleStart < opts.settleMs) {
-      const { rows } = await pool.query(`select count(*)::int as n from task where id = any($1) and status not in ('succeeded', 'failed', 'cancelled')`, [ids]).catch(() => ({ rows: [{ n: -1 }] }));
+      // The accepted tasks and every follow-up they made that is due (an invitation's send; not an SLA timer hours away).
+      const { rows } = await pool
+        .query(`select count(*)::int as n from task where (id = any($1) or (id >= $2 and (run_at is null or run_at <= now()))) and status not in ('succeeded', 'failed', 'cancelled')`, [ids, firstTask])
+        .catch(() => ({ rows: [{ n: -1 }] }));
       unfinished = rows[0].n;
       if (unfinished === 0) break;
       await sleep(250);
@@ -465,6 +522,7 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
 
     const { rows: tasks } = await pool.query(`select id, action, status, result, error->>'code' as code from task where id = any($1)`, [ids]);
     const { rows: extraRows } = await pool.query(`select count(*)::int as n, count(*) filter (where status not in ('succeeded', 'failed', 'cancelled'))::int as open from task where id >= $1 and actor_id is not null and not (id = any($2))`, [firstTask, ids]);
+    const { rows: follow } = await pool.query(`select action, status, count(*)::int as n from task where id >= $1 and actor_id is null group by 1, 2 order by 1, 2`, [firstTask]);
     const byAction = new Map<string, typeof tasks>();
     for (const t of tasks) byAction.set(t.action, [...(byAction.get(t.action) ?? []), t]);
     const failedCodes: Record<string, number> = {};
@@ -498,6 +556,7 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
       lost: perAction.reduce((s, p) => s + p.lost, 0),
       chaos,
       reconciled: requeued,
+      followUps: follow.map((r) => `${r.action} ${r.status} ${r.n}`).join(', '),
       loadMs,
       settleMs,
       ok: false,
@@ -505,6 +564,7 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
     };
     problems.push(...crashes);
     if (report.accepted !== new Set(ids).size) problems.push('a task id was accepted twice');
+    if (follow.some((r) => r.action === 'send_invitation' && r.status === 'failed')) problems.push('an invitation send failed');
     if (report.unfinished) problems.push(`${report.unfinished} tasks never reached a final state`);
     if (report.duplicates) problems.push(`${report.duplicates} duplicated effects`);
     if (report.lost) problems.push(`${report.lost} lost effects`);
@@ -519,6 +579,7 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
     await pool?.end().catch(() => undefined);
     await redis?.stop().catch(() => undefined);
     await db?.stop().catch(() => undefined);
+    await sink?.down();
   }
 }
 
@@ -529,6 +590,7 @@ export function formatReport(r: StormReport): string {
     ...r.chaos.map((c) => `  ${c}`),
     `  posted ${r.posted}, accepted ${r.accepted} (posts retried ${r.retriedPosts}, refused ${r.rejected}), not acknowledged but recorded ${r.unacknowledged}`,
     `  succeeded ${r.succeeded}, failed ${r.failed} (rule refusals: ${Object.entries(r.failedCodes).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}), cancelled ${r.cancelled}, unfinished ${r.unfinished}`,
+    `  follow-up system tasks: ${r.followUps || 'none'}${r.perAction.some((p) => p.action === 'invite_user') ? ' (emails counted at the SMTP sink)' : ''}`,
     `  ${'action'.padEnd(16)} ${'tasks'.padStart(6)} ${'succeeded'.padStart(9)} ${'failed'.padStart(6)} ${'effects'.padStart(7)} ${'dup'.padStart(4)} ${'lost'.padStart(4)}`,
     ...r.perAction.map((p) => `  ${p.action.padEnd(16)} ${String(p.tasks).padStart(6)} ${String(p.succeeded).padStart(9)} ${String(p.failed).padStart(6)} ${String(p.effects).padStart(7)} ${String(p.duplicates).padStart(4)} ${String(p.lost).padStart(4)}`),
     `  re-enqueued by the reconciler ${r.reconciled}; duplicates ${r.duplicates}, lost ${r.lost}; load ${(r.loadMs / 1000).toFixed(1)} s, settled ${(r.settleMs / 1000).toFixed(1)} s after it`,

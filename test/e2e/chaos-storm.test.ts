@@ -5,8 +5,10 @@ import { formatReport, runStorm } from '../chaos/storm.js';
  * The fast crash storm (the full one is `npm run chaos`): bureau's Procfile
  * processes on a PostgreSQL and a Redis of their own, 1k actions from 16
  * clients, one SIGKILLed worker, one SIGKILLed Redis (appendonly, fsync every
- * second), one immediate-mode PostgreSQL restart and one SIGTERMed web
- * process, each restarted. Every accepted task must reach one final state and
+ * second), one immediate-mode PostgreSQL restart, one FLUSHALL of Redis
+ * (every job gone: the reconciler must find them) and one SIGTERMed web
+ * process, each restarted. Invitation sends are in the mix, their emails
+ * counted at an SMTP sink. Every accepted task must reach one final state and
  * every effect, counted in the domain tables, must be there once.
  */
 describe('the crash storm (fast: 1k actions, one blow of each kind)', () => {
@@ -20,7 +22,8 @@ describe('the crash storm (fast: 1k actions, one blow of each kind)', () => {
       maxWorkerKills: 1,
       redisKillAt: 0.25,
       pgRestartAt: 0.5,
-      webRestartAt: 0.75,
+      redisFlushAt: 0.65,
+      webRestartAt: 0.8,
       settleMs: 240_000,
       log: process.env.CHAOS_VERBOSE ? (l) => console.log(l) : undefined,
     });
@@ -29,6 +32,7 @@ describe('the crash storm (fast: 1k actions, one blow of each kind)', () => {
     assert.equal(report.lost, 0);
     assert.equal(report.duplicates, 0);
     assert.ok(report.succeeded > 500, `most tasks succeed (${report.succeeded})`);
+    assert.ok(report.reconciled > 0, 'after the flush the reconciler put jobs back');
     assert.deepEqual(report.problems, []);
   });
 });

@@ -70,7 +70,9 @@ describe('the Procfile processes, each on its own against DATABASE_URL and REDIS
 
   it('stops every process on SIGTERM', async function () {
     this.timeout(60_000);
-    const codes = (await Promise.all(children.map((c) => c.stop()))).map((e) => e.code);
+    const exits = await Promise.all(children.map((c) => c.stop()));
+    const codes = exits.map((e) => e.code);
+    if (codes.some((c) => c !== 0)) console.log(children.map((c, i) => `${c.name}: ${JSON.stringify(exits[i])}`));
     assert.deepEqual(codes, codes.map(() => 0));
   });
 });

@@ -59,21 +59,26 @@ const SETPRIV = spawnSync('sh', ['-c', 'command -v setpriv']).status === 0;
 const live = new Set<number>();
 let exitHook = false;
 
-/** Starts the Procfile's `name` line with `env`. Its stderr comes through to ours, each line marked, unless `stderr: false`. */
+/** Starts the Procfile's `name` line with `env`. Its stderr comes through to ours, each line marked, unless `stderr: false`; its stdout (the logs) only to `onLine`. */
 export function spawnProc(name: string, env: NodeJS.ProcessEnv, opts: { procfile?: Map<string, string>; stderr?: boolean; /** Sees each stderr line first; true swallows it. */ onLine?: (line: string) => boolean } = {}): Proc {
   const cmd = (opts.procfile ?? readProcfile()).get(name);
   if (!cmd) throw new Error(`no ${name} line in the Procfile`);
   // setpriv: the child dies with us even if we are SIGKILLed (it is detached, so no terminal signal reaches it).
-  const child = spawn('sh', ['-c', `exec ${SETPRIV ? 'setpriv --pdeathsig KILL -- ' : ''}${cmd}`], { env, stdio: ['ignore', 'ignore', opts.stderr === false ? 'ignore' : 'pipe'], detached: true });
+  const out = opts.stderr === false ? 'ignore' : 'pipe';
+  const child = spawn('sh', ['-c', `exec ${SETPRIV ? 'setpriv --pdeathsig KILL -- ' : ''}${cmd}`], { env, stdio: ['ignore', opts.onLine ? 'pipe' : 'ignore', out], detached: true });
   if (child.pid === undefined) throw new Error(`could not start ${name}`);
   const pid = child.pid;
-  // Its stderr, each line marked with the process it came from.
-  let partial = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    const lines = (partial + chunk.toString('utf8')).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) if (line.trim() && !opts.onLine?.(line)) process.stderr.write(`[${name} ${pid}] ${line}\n`);
-  });
+  // Its stderr (and with `onLine` its stdout, where the logs go), each line marked with the process it came from.
+  const lineReader = () => {
+    let partial = '';
+    return (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line.trim() && !opts.onLine?.(line)) process.stderr.write(`[${name} ${pid}] ${line}\n`);
+    };
+  };
+  child.stderr?.on('data', lineReader());
+  child.stdout?.on('data', lineReader());
   live.add(pid);
   child.once('exit', () => live.delete(pid));
   if (!exitHook) {

@@ -40,6 +40,8 @@ export class SmtpSink {
           .catch((err: Error) => callback(err));
       },
     });
+    // A client that drops mid-session (a SIGKILLed mail worker) is its own problem, not the test process's.
+    server.on('error', () => undefined);
     await new Promise<void>((resolve, reject) => {
       const net = server.listen(this.port, '127.0.0.1', () => {
         this.port = (net.address() as AddressInfo).port;

@@ -34,6 +34,27 @@ describe('the reconciler', () => {
     assert.equal(late.requeued, 0, 'finished tasks are not touched');
   });
 
+  it('looks past a page of tasks whose jobs are still there (timers waiting hours) to the lost ones behind them', async () => {
+    const admin = await b.login('admin@acme.test');
+    await b.stopWorkers();
+    try {
+      const waiting: number[] = [];
+      for (let i = 0; i < 4; i++) waiting.push((await b.post({ token: admin, task: { action: 'create_customer', data: { name: `Waiting ${i}` } } })).body.task.id);
+      await new Promise((r) => setTimeout(r, 300)); // their jobs are in the queue now
+      const lost: number[] = [];
+      for (let i = 0; i < 3; i++) lost.push((await b.post({ token: admin, task: { action: 'create_customer', data: { name: `Behind ${i}` } } })).body.task.id);
+      await new Promise((r) => setTimeout(r, 300));
+      for (const id of lost) await b.rt.queues.queue('admin').remove(`t-${id}`);
+      await b.db.query(`update task set created_at = now() - interval '5 minutes' where id = any($1)`, [[...waiting, ...lost]]);
+      // Pages of two: the four waiting tasks fill two pages before the lost ones come up.
+      const pass = await reconcile(b.rt.orm.em.fork(), b.rt.queues, b.rt.log, 60_000, 2);
+      assert.ok(pass.checked >= 7, JSON.stringify(pass));
+      for (const id of lost) assert.equal(await b.rt.queues.queue('admin').getJobState(`t-${id}`), 'waiting', `task ${id} is back in its queue`);
+    } finally {
+      await b.startWorkers();
+    }
+  });
+
   it('is scheduled on the system queue', async () => {
     const schedulers = await b.rt.queues.queue('system').getJobSchedulers();
     assert.ok(schedulers.some((s) => s.key === 'reconcile'));
