@@ -5,7 +5,7 @@
  *
  *   npm run bench                       baseline, bureau (Redis), bureau (PostgreSQL queues), mixed, overload
  *   npm run bench -- --soak [--actions N]   N (default 100k) actions at 64 lanes; RSS, table sizes, Redis keys
- *   options: --seconds N (measured window per phase), --profile (bureau processes write --cpu-prof files),
+ *   options: --seconds N (measured window per phase), --rounds N, --users N, --set KEY=VALUE (bureau config), --profile (--cpu-prof files),
  *            --only a,b (phases: baseline, bureau, pg, mixed, overload), --no-docs (do not rewrite docs/benchmarks.md)
  */
 import { execFileSync } from 'node:child_process';
@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     'no-docs': { type: 'boolean', default: false },
     users: { type: 'string' },
     rounds: { type: 'string' },
+    set: { type: 'string', multiple: true },
   },
 });
 
@@ -49,6 +50,8 @@ const LANES = 64;
 const USERS = args.users ? Math.max(2, Number(args.users)) : 8;
 /** Back-pressure threshold for the bench's bureau (MAX_BACKLOG): low enough that the overload phase reaches it in seconds. */
 const BENCH_MAX_BACKLOG = 2000;
+/** `--set KEY=VALUE` (repeatable): extra configuration for every bureau process, e.g. WORKER_CONCURRENCY=64. */
+const EXTRA_ENV = Object.fromEntries((args.set ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 /** Turns each of baseline and bureau (Redis) take under each load. */
 const ROUNDS = args.rounds ? Math.max(1, Number(args.rounds)) : 2;
 const phases = new Set((args.only ?? 'baseline,bureau,pg,mixed,overload').split(','));
@@ -403,7 +406,7 @@ async function main(): Promise<void> {
     databaseUrl: svc.databaseUrl,
     redisUrl: svc.redisUrl,
     queuePrefix: prefix,
-    env: { MAX_BACKLOG: String(BENCH_MAX_BACKLOG) },
+    env: { MAX_BACKLOG: String(BENCH_MAX_BACKLOG), ...EXTRA_ENV },
     logDir: LOGS,
     nodeFlags: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS, 'profiles')}`] : [],
   });
