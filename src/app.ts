@@ -10,7 +10,8 @@ import { securityHeaders } from './http/security.js';
 
 /** The Koa app without listen(), so tests can call app.callback(). */
 export function buildApp(deps: ApiDeps & { queues?: Queues }): Koa {
-  const app = new Koa({ proxy: false });
+  // Behind a TLS-terminating load balancer, TRUST_PROXY makes ctx.ip and ctx.secure follow X-Forwarded-For/-Proto.
+  const app = new Koa({ proxy: deps.config.trustProxy });
   app.use(async (ctx, next) => {
     const given = ctx.get('x-request-id');
     ctx.state.requestId = /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();

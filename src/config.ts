@@ -56,6 +56,8 @@ export interface Config {
   invitationTtlMs: number;
   /** Invitations a tenant may create per hour (0 = no limit). */
   inviteRateLimit: number;
+  /** Trust X-Forwarded-For / X-Forwarded-Proto (only behind a proxy that sets them). */
+  trustProxy: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -119,6 +121,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     publicUrl: (env.PUBLIC_URL || `http://localhost:${int(env, 'PORT', 3000)}`).replace(/\/+$/, ''),
     invitationTtlMs: int(env, 'INVITATION_TTL_DAYS', 30) * 24 * hour,
     inviteRateLimit: int(env, 'INVITE_RATE_LIMIT', 200),
+    trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     ...overrides,
   };
   return config;

@@ -74,3 +74,21 @@ describe('console serving and the Bull Board cookie', () => {
     assert.equal((await board(admin)).status, 401, 'a logged-out session opens nothing');
   });
 });
+
+describe('behind a TLS-terminating proxy (TRUST_PROXY)', () => {
+  let b: TestBureau;
+  before(async () => {
+    b = await startTestBureau({ workers: [], config: { trustProxy: true } });
+  });
+  after(() => b?.close());
+
+  it('marks the board cookie Secure when the proxy says the client used https, and not otherwise', async () => {
+    const token = await b.login('admin@acme.test');
+    const post = (headers: Record<string, string>) => fetch(`${b.url}/console/session`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...headers } });
+    const viaHttps = await post({ 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.7' });
+    const viaHttp = await post({ 'x-forwarded-proto': 'http' });
+
+    assert.match(viaHttps.headers.get('set-cookie') ?? '', /; secure; httponly$/);
+    assert.doesNotMatch(viaHttp.headers.get('set-cookie') ?? '', /secure/);
+  });
+});
