@@ -72,10 +72,22 @@ function budgetLines(label: string, b: Budget | undefined): string[] {
   const cpu = Object.entries(b.cpuMsPerAction).filter(([, v]) => v > 0.005).map(([k, v]) => `${k} ${v}`).join(', ');
   const redis = Object.entries(b.redisPerAction).filter(([, v]) => v >= 0.05).map(([k, v]) => `${k} ${v}`).join(', ');
   return [
-    `${label}: per completed action (${b.actions} actions, machine ${b.machineBusyPercent}% busy)`,
-    `  PostgreSQL statements: ${b.pgTotalPerAction ?? 'n/a (pg_stat_statements not loaded)'}`,
-    `  Redis commands: ${b.redisTotalPerAction}${redis ? ` (${redis})` : ''}`,
-    `  CPU ms: ${cpu}`,
+    `- ${label}: per completed action (${b.actions} actions, machine ${b.machineBusyPercent}% busy)`,
+    `  - PostgreSQL statements: ${b.pgTotalPerAction ?? 'n/a (pg_stat_statements not loaded)'}`,
+    `  - Redis commands: ${b.redisTotalPerAction}${redis ? ` (${redis})` : ''}`,
+    `  - CPU ms: ${cpu}`,
+  ];
+}
+
+function statementTable(label: string, b: Budget | undefined): string[] {
+  if (!b?.pgPerAction.length) return [];
+  return [
+    '',
+    `${label}, statements per action (server time per action in ms includes lock waits):`,
+    '',
+    row(['statement', 'per action', 'ms per action']),
+    row(['---', '---:', '---:']),
+    ...b.pgPerAction.filter((q) => q.perAction >= 0.05).map((q) => row([`\`${q.query.slice(0, 90).replace(/\|/g, '\\|')}\``, String(q.perAction), String(q.execMsPerAction)])),
   ];
 }
 
@@ -104,8 +116,8 @@ export function renderTable(r: BenchResult & { soak?: unknown }): string {
   if (q) {
     const mark = (ok: boolean) => (ok ? 'ok' : 'MISSED');
     out.push('');
-    out.push(`bureau/baseline (same run): completed/s ${q.throughput}x (target >= 0.5x, aim 0.7x: ${mark(q.pass.throughput)}), p95 ${q.p95}x (<= 2x: ${mark(q.pass.p95)}), 1-lane p50 ${q.p50one}x (<= 2x: ${mark(q.pass.p50one)}), errors ${q.errors} (${mark(q.pass.errors)}), lost ${q.lost} (${mark(q.pass.lost)})`);
-    if (q.pg) out.push(`bureau on PostgreSQL queues/baseline: completed/s ${q.pg.throughput}x, p95 ${q.pg.p95}x, 1-lane p50 ${q.pg.p50one}x`);
+    out.push(`- bureau/baseline (same run): completed/s ${q.throughput}x (target >= 0.5x, aim 0.7x: ${mark(q.pass.throughput)}), p95 ${q.p95}x (<= 2x: ${mark(q.pass.p95)}), 1-lane p50 ${q.p50one}x (<= 2x: ${mark(q.pass.p50one)}), errors ${q.errors} (${mark(q.pass.errors)}), lost ${q.lost} (${mark(q.pass.lost)})`);
+    if (q.pg) out.push(`- bureau on PostgreSQL queues/baseline: completed/s ${q.pg.throughput}x, p95 ${q.pg.p95}x, 1-lane p50 ${q.pg.p50one}x`);
   }
   if (r.bureau?.mixed) {
     out.push('');
@@ -128,6 +140,7 @@ export function renderTable(r: BenchResult & { soak?: unknown }): string {
   out.push(...budgetLines(`${r.bureau?.mode ?? 'bureau'}, ${r.settings.lanes} lanes`, r.bureau?.lanes64Budget));
   out.push(...budgetLines(`${r.bureauPg?.mode ?? 'bureau pg'}, ${r.settings.lanes} lanes`, r.bureauPg?.lanes64Budget));
   out.push(...budgetLines('mixed workload', r.bureau?.mixed?.budget));
+  out.push(...statementTable(`${r.bureau?.mode ?? 'bureau'}, ${r.settings.lanes} lanes`, r.bureau?.lanes64Budget));
   return out.join('\n');
 }
 
