@@ -78,6 +78,8 @@ const PG_CODES: Record<string, (err: { detail?: string; constraint?: string }) =
   '40P01': () => new AppError('UNAVAILABLE', 'Deadlock detected; retry.'),
   '57P01': () => new AppError('UNAVAILABLE', 'The database is restarting.'),
   '57P03': () => new AppError('UNAVAILABLE', 'The database is starting up.'),
+  '57P02': () => new AppError('UNAVAILABLE', 'The database is restarting after a crash.'),
+  '53300': () => new AppError('UNAVAILABLE', 'The database has no connection to spare right now.'),
 };
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);

@@ -139,7 +139,7 @@ export interface Flow {
 /** Counts, from the domain tables, the effects of one action's tasks. */
 export interface EffectCheck {
   action: string;
-  count(db: pg.Pool, tasks: { id: number; status: string; result: any }[], run: StormRun): Promise<{ effects: number; duplicates: number; lost: number }>;
+  count(db: pg.Pool, tasks: { id: number; status: string; result: any }[], run: StormRun): Promise<{ effects: number; duplicates: number; lost: number; resent?: number }>;
 }
 
 const pick = <T>(xs: readonly T[], rnd: () => number): T => xs[Math.floor(rnd() * xs.length)]!;
@@ -200,24 +200,30 @@ export const inviteFlow: Flow = {
   },
 };
 
+/**
+ * One email per succeeded invite_user, counted at the SMTP sink by Message-ID. A mail worker killed after
+ * the SMTP server took the message but before its commit sends it again with the same Message-ID (the
+ * same email, which mail clients show once): counted apart as `resent`, not as a second email.
+ */
 export const inviteCheck: EffectCheck = {
   action: 'invite_user',
   async count(_db, tasks, run) {
     const mine = (run.sink?.messages ?? []).filter((m) => m.to.includes(`storm-${run.id}-`));
-    const byAddress = new Map<string, number>();
-    for (const m of mine) byAddress.set(m.to, (byAddress.get(m.to) ?? 0) + 1);
-    let duplicates = 0;
-    let lost = 0;
-    for (const t of tasks) {
-      const n = [...byAddress].filter(([to]) => t.result?.email && to.includes(t.result.email)).reduce((sum, [, k]) => sum + k, 0);
-      if (t.status === 'succeeded') {
-        if (n === 0) lost++;
-        duplicates += Math.max(0, n - 1);
-      }
+    const sentFor = new Map<string, Set<string>>();
+    for (const t of tasks) if (t.status === 'succeeded' && t.result?.email) sentFor.set(t.result.email, new Set());
+    let stray = 0;
+    for (const m of mine) {
+      const email = [...sentFor.keys()].find((e) => m.to.includes(e));
+      if (email) sentFor.get(email)!.add(m.messageId);
+      else stray++;
     }
-    const sentFor = new Set(tasks.filter((t) => t.status === 'succeeded').map((t) => t.result?.email));
-    duplicates += mine.filter((m) => ![...sentFor].some((e) => e && m.to.includes(e))).length;
-    return { effects: mine.length, duplicates, lost };
+    const ids = [...sentFor.values()];
+    return {
+      effects: ids.reduce((n, s) => n + s.size, 0),
+      duplicates: stray + ids.reduce((n, s) => n + Math.max(0, s.size - 1), 0),
+      lost: ids.filter((s) => s.size === 0).length,
+      resent: mine.length - stray - ids.reduce((n, s) => n + s.size, 0),
+    };
   },
 };
 
@@ -294,7 +300,7 @@ export interface StormReport {
   /** User tasks in the database that no client saw accepted (the reply was lost): they must finish too. */
   unacknowledged: number;
   failedCodes: Record<string, number>;
-  perAction: { action: string; tasks: number; succeeded: number; failed: number; effects: number; duplicates: number; lost: number }[];
+  perAction: { action: string; tasks: number; succeeded: number; failed: number; effects: number; duplicates: number; lost: number; resent?: number }[];
   duplicates: number;
   lost: number;
   chaos: string[];
@@ -328,7 +334,8 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
   let pool: pg.Pool | null = null;
   let sink: SmtpSink | null = null;
   try {
-    db = await startOwnPostgres('bureau');
+    // Every process holds up to 16 ORM connections, and on the PostgreSQL backend BullMQ's pools and LISTENs on top.
+    db = await startOwnPostgres('bureau', { maxConnections: 400 });
     if (opts.backend === 'redis') redis = await startOwnRedis();
     const port = await pickFreePort();
     const url = `http://127.0.0.1:${port}`;
@@ -592,7 +599,7 @@ export function formatReport(r: StormReport): string {
     `  succeeded ${r.succeeded}, failed ${r.failed} (rule refusals: ${Object.entries(r.failedCodes).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}), cancelled ${r.cancelled}, unfinished ${r.unfinished}`,
     `  follow-up system tasks: ${r.followUps || 'none'}${r.perAction.some((p) => p.action === 'invite_user') ? ' (emails counted at the SMTP sink)' : ''}`,
     `  ${'action'.padEnd(16)} ${'tasks'.padStart(6)} ${'succeeded'.padStart(9)} ${'failed'.padStart(6)} ${'effects'.padStart(7)} ${'dup'.padStart(4)} ${'lost'.padStart(4)}`,
-    ...r.perAction.map((p) => `  ${p.action.padEnd(16)} ${String(p.tasks).padStart(6)} ${String(p.succeeded).padStart(9)} ${String(p.failed).padStart(6)} ${String(p.effects).padStart(7)} ${String(p.duplicates).padStart(4)} ${String(p.lost).padStart(4)}`),
+    ...r.perAction.map((p) => `  ${p.action.padEnd(16)} ${String(p.tasks).padStart(6)} ${String(p.succeeded).padStart(9)} ${String(p.failed).padStart(6)} ${String(p.effects).padStart(7)} ${String(p.duplicates).padStart(4)} ${String(p.lost).padStart(4)}${p.resent ? `  (${p.resent} resent with the same Message-ID after a crash)` : ''}`),
     `  re-enqueued by the reconciler ${r.reconciled}; duplicates ${r.duplicates}, lost ${r.lost}; load ${(r.loadMs / 1000).toFixed(1)} s, settled ${(r.settleMs / 1000).toFixed(1)} s after it`,
     ...r.problems.map((p) => `  PROBLEM: ${p}`),
   ];

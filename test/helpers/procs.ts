@@ -137,11 +137,20 @@ export interface OwnPostgres {
   stop(): Promise<void>;
 }
 
-export async function startOwnPostgres(database = 'bureau'): Promise<OwnPostgres> {
+export async function startOwnPostgres(database = 'bureau', opts: { maxConnections?: number } = {}): Promise<OwnPostgres> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bureau-pg-'));
   chmodSync(dataDir, 0o755); // as root the server runs as the `postgres` user, which must reach it
   const port = await pickFreePort();
   let handle: EmbeddedPostgresHandle = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'data'), port, database });
+  if (opts.maxConnections) {
+    // Sized for the processes, as a production database would be (docs/scaling.md): takes a restart.
+    const c = new pg.Client({ connectionString: handle.url });
+    await c.connect();
+    await c.query(`alter system set max_connections = ${Number(opts.maxConnections)}`);
+    await c.end();
+    await handle.stop();
+    handle = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'data'), port, database });
+  }
   const postmasterPid = () => Number(readFileSync(path.join(dataDir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
   const isAlive = (pid: number) => {
     try {
