@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { OutgoingMail, SentMail } from '../infra/mailer.js';
+import type { OutgoingMail } from '../infra/mailer.js';
 import type { Actor, Level, Role } from './roles.js';
 import type { TransitionRecord } from './state-machine.js';
 
@@ -36,8 +36,14 @@ export interface ActionContext {
   /** Queues another action in the same transaction (it runs only if this one commits). */
   enqueue(action: string, input: unknown, options?: EnqueueOptions): void;
   notify(target: NotifyTarget, notice: Record<string, unknown>): void;
-  /** Sends an email now (SMTP or the local outbox); throws UNAVAILABLE (retried) while SMTP is down. Mail-queue handlers only. */
-  mail(message: OutgoingMail): Promise<SentMail>;
+  /**
+   * Sends an email as the very last step of this task's transaction: after the
+   * handler, its effects and the task's result are written, just before COMMIT,
+   * so that only a crash during that one COMMIT can send it twice (with the same
+   * Message-ID). A send failure rolls the whole task back; SMTP down is
+   * UNAVAILABLE and retried. Mail-queue handlers only.
+   */
+  mail(message: OutgoingMail): void;
 }
 
 /** What an inline action (answered by the web process itself) gets. */

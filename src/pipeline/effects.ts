@@ -8,7 +8,7 @@ import type { TransitionRecord } from '../core/state-machine.js';
 import { sql } from '../infra/db.js';
 import type { FeedMessage } from '../infra/feed-bus.js';
 import type { Dispatch } from '../infra/queue.js';
-import type { Mailer } from '../infra/mailer.js';
+import type { Mailer, OutgoingMail } from '../infra/mailer.js';
 import type { Registry } from '../core/registry.js';
 import { appendFeed } from './feed-store.js';
 
@@ -21,6 +21,14 @@ export class Effects {
   readonly events: TransitionRecord[] = [];
   readonly enqueued: { action: string; input: unknown; options: EnqueueOptions }[] = [];
   readonly notices: { target: NotifyTarget; notice: Record<string, unknown> }[] = [];
+  readonly mails: OutgoingMail[] = [];
+
+  /** Hands the task's emails to the mailer: the last thing before COMMIT (see `ActionContext.mail`). */
+  async sendMail(mailer: Mailer | undefined): Promise<void> {
+    if (!this.mails.length) return;
+    if (!mailer) throw new AppError('INTERNAL', 'This process has no mailer; mail is sent by the mail workers.');
+    for (const m of this.mails) await mailer.send(m);
+  }
 
   async persist(em: EntityManager, meta: { tenantId: number; actorId: number | null; taskId: number; queueOf: (action: string) => string }): Promise<{ messages: FeedMessage[]; dispatches: Dispatch[] }> {
     if (this.events.length) {
@@ -58,7 +66,7 @@ export class Effects {
   }
 }
 
-export function buildContext(opts: { em: EntityManager; actor: Actor; taskId: number; log: Logger; config: Config; now: () => Date; registry: Registry; effects: Effects; mailer?: Mailer | undefined }): ActionContext {
+export function buildContext(opts: { em: EntityManager; actor: Actor; taskId: number; log: Logger; config: Config; now: () => Date; registry: Registry; effects: Effects }): ActionContext {
   const { em, actor, effects, registry } = opts;
   return {
     em,
@@ -78,9 +86,6 @@ export function buildContext(opts: { em: EntityManager; actor: Actor; taskId: nu
       effects.enqueued.push({ action, input, options });
     },
     notify: (target, notice) => effects.notices.push({ target, notice }),
-    mail(message) {
-      if (!opts.mailer) throw new AppError('INTERNAL', 'This process has no mailer; mail is sent by the mail workers.');
-      return opts.mailer.send(message);
-    },
+    mail: (message) => effects.mails.push(message),
   };
 }

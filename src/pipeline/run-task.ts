@@ -118,7 +118,7 @@ async function execute(deps: WorkerDeps, tem: EntityManager, task: TaskRow, log:
   const actor = loadActor(task);
   if (!mayRun(def, actor)) throw new AppError('FORBIDDEN', `A ${actor.kind === 'user' ? actor.role : 'system'} may not run ${def.name}.`);
   const effects = new Effects();
-  const ctx = buildContext({ em: tem, actor, taskId: task.id, log, config: deps.config, now: deps.now, registry: deps.registry, effects, mailer: deps.mailer });
+  const ctx = buildContext({ em: tem, actor, taskId: task.id, log, config: deps.config, now: deps.now, registry: deps.registry, effects });
   const result = await def.handler(parsed.data, ctx);
   await tem.flush();
   const queueOf = (name: string) => {
@@ -127,6 +127,7 @@ async function execute(deps: WorkerDeps, tem: EntityManager, task: TaskRow, log:
   };
   const side = await effects.persist(tem, { tenantId: task.tenant_id, actorId: task.actor_id, taskId: task.id, queueOf });
   const own = await finishTask(tem, task, 'succeeded', { result: result ?? null }, { countAttempt: true });
+  await effects.sendMail(deps.mailer);
   return { messages: own ? [own, ...side.messages] : side.messages, dispatches: side.dispatches };
 }
 

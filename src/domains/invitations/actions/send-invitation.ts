@@ -12,10 +12,11 @@ const ROLE_LABEL: Record<string, string> = { admin: 'an administrator', complian
 /**
  * The email of an invitation, on the `mail` queue. The link's token is made here
  * and only its hash is stored, so no secret travels through a queue or a task
- * record. An SMTP failure is UNAVAILABLE: the job is retried with backoff, and
- * the invitation stays `not invited` until the server accepts the message. The
- * send happens inside the task's transaction, before the commit that records
- * it; a crash in between sends it once more on the retry (same Message-ID).
+ * record. The message is handed to SMTP as the last step of the task's
+ * transaction, after everything it records: an SMTP failure rolls it all back
+ * (UNAVAILABLE: retried with backoff), so the invitation stays `not invited`
+ * until the server accepts the message. Only a crash during the COMMIT itself
+ * can send it twice, with the same Message-ID.
  */
 export const sendInvitation = defineAction({
   name: 'send_invitation',
@@ -51,15 +52,16 @@ export const sendInvitation = defineAction({
       expiresOn: inv.expiresAt.toUTCString(),
     });
     const host = new URL(base).hostname || 'bureau.localhost';
-    const sent = await ctx.mail({ to: inv.email, ...mail, messageId: `<invitation-${inv.id}-task-${ctx.taskId}@${host}>` });
-
+    const messageId = `<invitation-${inv.id}-task-${ctx.taskId}@${host}>`;
     const first = inv.sentCount === 0;
     inv.sentCount += 1;
     inv.lastSentAt = ctx.now();
-    inv.messageId = sent.messageId;
-    fire(ctx, invitationMachine, inv, 'sent', { data: { messageId: sent.messageId, resend: !first } });
+    inv.messageId = messageId;
+    fire(ctx, invitationMachine, inv, 'sent', { data: { messageId, resend: !first } });
     if (inv.invitedBy) ctx.notify({ userIds: [inv.invitedBy] }, { type: 'invitation.sent', invitation: { id: inv.id, email: inv.email, status: inv.status } });
-    return { sent: true, id: inv.id, to: inv.email, messageId: sent.messageId };
+    // Handed to SMTP after every write of this task, just before its COMMIT.
+    ctx.mail({ to: inv.email, ...mail, messageId });
+    return { sent: true, id: inv.id, to: inv.email, messageId };
   },
 });
 
