@@ -41,7 +41,9 @@ export interface ActionContext {
    * handler, its effects and the task's result are written, just before COMMIT,
    * so that only a crash during that one COMMIT can send it twice (with the same
    * Message-ID). A send failure rolls the whole task back; SMTP down is
-   * UNAVAILABLE and retried. Mail-queue handlers only.
+   * UNAVAILABLE and retried. Mail-queue handlers only, and they should take no
+   * shared lock (no `notify`: a feed entry locks the user's feed counter until
+   * COMMIT, which here waits for SMTP).
    */
   mail(message: OutgoingMail): void;
 }
