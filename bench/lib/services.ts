@@ -4,6 +4,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.js';
 import { findRedisServer, startRedisChild } from '../../src/infra/redis-child.js';
+import { dropRedisKeys } from '../../src/infra/redis-keys.js';
 
 /**
  * The PostgreSQL and Redis a bench run works against. DATABASE_URL / REDIS_URL
@@ -123,18 +124,6 @@ export async function startServices(env: NodeJS.ProcessEnv, log: (m: string) => 
 }
 
 /** Deletes every Redis key under `prefix:` (a queue prefix of this run). */
-export async function dropPrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
+export const dropPrefix = (redisUrl: string, prefix: string): Promise<void> => dropRedisKeys(redisUrl, prefix);
 
 export { query };

@@ -10,6 +10,7 @@ import { WORKER_KINDS, type WorkerKind } from '../../src/core/define-action.js';
 import { migrate, openOrm } from '../../src/infra/db.js';
 import { createLogger, type Logger } from '../../src/infra/logger.js';
 import { migrateQueueSchema } from '../../src/infra/queue-schema.js';
+import { dropRedisKeys } from '../../src/infra/redis-keys.js';
 import { openRuntime, startWeb, startWorkers, type Runtime, type WebHandle } from '../../src/runtime.js';
 import { loadDemo } from '../../fixtures/demo.js';
 
@@ -207,18 +208,8 @@ export async function startTestBureau(opts: TestBureauOptions = {}): Promise<Tes
   };
 }
 
-export async function dropRedisPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(TEST_REDIS);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+export function dropRedisPrefix(prefix: string): Promise<void> {
+  return dropRedisKeys(TEST_REDIS, prefix);
 }
 
 export interface Feed {
