@@ -20,11 +20,11 @@ import { pickFreePort } from '../src/infra/free-port.js';
 import { loadDemo } from '../fixtures/demo.js';
 import { loginAll, release, startBureau, type BureauMode, type RunningBureau } from './lib/bureau.js';
 import { budget, snapshot, type Budget } from './lib/counters.js';
-import { closedLoop, connectUsers, mergeClosed, openLoop, type Act, type ClosedResult, type Connected, type OpenResult, type Target, type UserSlot } from './lib/load.js';
+import { closedLoop, connectUsers, mergeClosed, openLoop, type Act, type ClosedResult, type Connected, type Target, type UserSlot } from './lib/load.js';
 import { rssKiB, spawnProc, stopAll } from './lib/procs.js';
 import { dropPrefix, query, startServices, type Services } from './lib/services.js';
 import { baselineTarget, bureauTarget } from './lib/targets.js';
-import { renderDocs, renderTable, type BenchResult } from './lib/report.js';
+import { renderDocs, renderTable, type BenchResult, type BureauRun } from './lib/report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -164,16 +164,6 @@ async function measured(svc: Services, b: { procs: { name: string; pid: number }
   const after = await snapshot({ redisUrl, databaseUrl: svc.databaseUrl, statements: svc.statements, procs, pids: svc.pids });
   // Per action over everything that ran between the snapshots: the window plus warm-up and the tail, so divide by all completions.
   return { result, budget: budget(before, after, result.allCompleted) };
-}
-
-interface BureauRun {
-  mode: string;
-  lanes64: ClosedResult;
-  lanes64Budget: Budget;
-  lane1: ClosedResult;
-  mixed?: { result: ClosedResult; budget: Budget; notes: string[] };
-  overload?: OpenResult & { maxBacklog: number };
-  rss: Record<string, number>;
 }
 
 type BaselineResult = { lanes64: ClosedResult; lanes64Budget: Budget; lane1: ClosedResult };

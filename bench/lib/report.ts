@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Budget } from './counters.js';
 import type { ClosedResult, OpenResult } from './load.js';
 
-interface BureauRun {
+export interface BureauRun {
   mode: string;
   lanes64: ClosedResult;
   lanes64Budget: Budget;
