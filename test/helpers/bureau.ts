@@ -27,6 +27,23 @@ function dbUrl(name: string): string {
   return u.toString();
 }
 
+/**
+ * Drops a test database once every session on it has ended. Connections a closing
+ * process is still tearing down get a few seconds to go on their own: forcing
+ * them sends "terminating connection due to administrator command" to whoever
+ * still holds one. Only what is left after that is forced.
+ */
+async function dropDatabase(name: string): Promise<void> {
+  await admin(async (c) => {
+    for (let i = 0; i < 50; i++) {
+      const { rows } = await c.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+      if (rows[0]!.n === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await c.query(`drop database if exists ${name} with (force)`);
+  });
+}
+
 async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: TEST_PG });
   await c.connect();
@@ -158,6 +175,8 @@ export async function startTestBureau(opts: TestBureauOptions = {}): Promise<Tes
   let workers = await startWorkers(rt, opts.workers ?? WORKER_KINDS);
   const url = `http://127.0.0.1:${web.port}`;
   const db = new pg.Pool({ connectionString: config.databaseUrl, max: 3 });
+  // An idle client of a database being dropped must not crash the test run.
+  db.on('error', () => undefined);
 
   const post = async (body: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${url}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
@@ -202,7 +221,7 @@ export async function startTestBureau(opts: TestBureauOptions = {}): Promise<Tes
       await step('workers', () => workers.close());
       await step('runtime', () => rt.close());
       await step('pool', () => db.end());
-      await step('drop database', () => admin((c) => c.query(`drop database if exists ${dbName} with (force)`)));
+      await step('drop database', () => dropDatabase(dbName));
       if (!opts.noRedis) await dropRedisPrefix(config.queuePrefix);
     },
   };
