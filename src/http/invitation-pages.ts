@@ -98,7 +98,7 @@ export function invitationPages(deps: { orm: Orm; accounts: Accounts; log: Logge
     const form = (ctx.request.body ?? {}) as Record<string, unknown>;
     const field = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).trim() : '');
     const retry = async (message: string) => {
-      const state = await links.clicked(em(), token);
+      const state = await links.clicked(em(), token, false);
       if (state.state !== 'open') return explain(ctx, state.state, state.tenant);
       ctx.status = 400;
       ctx.type = 'html';
@@ -107,9 +107,11 @@ export function invitationPages(deps: { orm: Orm; accounts: Accounts; log: Logge
     const password = typeof form.password === 'string' ? form.password : '';
     if (!field('first_name') || !field('last_name')) return retry('Please give your first and last name.');
     if (password.length < 10) return retry('The password needs at least 10 characters.');
+    if (password.length > 1024) return retry('The password may have at most 1024 characters.');
+    if (field('first_name').length > 100 || field('last_name').length > 100) return retry('Names may have at most 100 characters.');
     if (form.password_again !== undefined && form.password_again !== password) return retry('The two passwords differ.');
     try {
-      await links.accept(em(), token, { firstName: field('first_name').slice(0, 100), lastName: field('last_name').slice(0, 100), password: password.slice(0, 1024) });
+      await links.accept(em(), token, { firstName: field('first_name'), lastName: field('last_name'), password });
     } catch (err) {
       const e = toAppError(err);
       if (e.code === 'GONE') return explain(ctx, e.message.includes('revoked') ? 'revoked' : 'expired');

@@ -143,6 +143,10 @@ describe('invitations (seed 002): invite, track, expire, reinvite, register', fu
     const shortPage = await short.text();
     assert.equal(short.status, 400, shortPage);
     assert.match(shortPage, /at least 10 characters/);
+    const long = await post({ first_name: 'Ada', last_name: 'King', password: 'x'.repeat(1025) });
+    assert.equal(long.status, 400, 'an over-long password is refused, never cut short');
+    assert.match(await long.text(), /at most 1024 characters/);
+    assert.equal((await invitation(created.id)).clickCount, 0, 'showing the form again after a bad submit is not a click');
     const ok = await post({ first_name: 'Ada', last_name: 'King', password: PASSWORD, password_again: PASSWORD });
     assert.equal(ok.status, 200);
     assert.match(await ok.text(), /Your account is active/);

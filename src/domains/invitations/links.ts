@@ -50,18 +50,24 @@ export class InvitationLinks {
     });
   }
 
-  /** A click on the link: recorded (never registers anything), and says what the page should show. */
-  async clicked(em: EntityManager, token: string): Promise<LinkState> {
+  /**
+   * What the page for a link should show. A click (`record`) is counted and
+   * recorded as an event; it never registers anything. Re-showing the form after
+   * a bad submit reads the same state without counting a click.
+   */
+  async clicked(em: EntityManager, token: string, record = true): Promise<LinkState> {
     return em.transactional(async (tx) => {
       const t = tx as EntityManager;
       const row = await this.lock(t, token);
       if (!row) return { state: 'unknown' };
       const usable = await this.usable(t, row);
       if (usable !== 'open') return { state: usable, tenant: row.tenant_name };
+      const open = { state: 'open' as const, invitation: { id: row.id, email: row.email, tenant: row.tenant_name, firstName: row.first_name ?? '', lastName: row.last_name ?? '', expiresAt: new Date(row.token_expires_at) } };
+      if (!record) return open;
       const to = invitationMachine.next(row.status, 'clicked');
       await sql(t, `update invitation set status = ?, click_count = click_count + 1, first_clicked_at = coalesce(first_clicked_at, ?), last_clicked_at = ?, updated_at = now() where id = ?`, [to, this.now(), this.now(), row.id]);
       await this.event(t, row, 'clicked', to, null);
-      return { state: 'open', invitation: { id: row.id, email: row.email, tenant: row.tenant_name, firstName: row.first_name ?? '', lastName: row.last_name ?? '', expiresAt: new Date(row.token_expires_at) } };
+      return open;
     });
   }
 
