@@ -36,11 +36,6 @@ export async function loadInvitation(ctx: ActionContext, id: number, lock = true
 
 export const isLive = (status: InvitationStatus) => LIVE_STATUSES.includes(status);
 
-/** Records an event that does not move the status (`opened`, a resend): from = to. */
-export function note(ctx: ActionContext, inv: IInvitation, event: string, data?: Record<string, unknown>): void {
-  ctx.record({ entityType: invitationMachine.entity, entityId: inv.id, event, fromStatus: inv.status, toStatus: inv.status, data });
-}
-
 /**
  * Queues the email (a job on the `mail` queue) and the expiry timer (a delayed
  * job on the `system` queue at `expiresAt`). Both run only if this transaction
