@@ -190,13 +190,13 @@ async function runBureau(svc: Services, users: BenchUsers, mode: BureauMode, opt
       if (base) {
         log(`baseline: ${LANES} lanes, ${SECONDS}s (round ${r}/${rounds})`);
         const m = await measured(svc, base, svc.redisUrl, () => closedLoop({ target: base.target, conns: base.conns, lanes: LANES, warmupSeconds: 5, seconds: SECONDS, scenario: baseScenario }));
-        log(`baseline: ${m.result.perSecond}/s p50 ${m.result.latency.p50} p95 ${m.result.latency.p95} errors ${m.result.errors} lost ${m.result.lost}`);
+        log(`baseline: ${m.result.perSecond}/s p50 ${m.result.latency.p50} p95 ${m.result.latency.p95} (reply p50 ${m.result.reply.p50}) errors ${m.result.errors} lost ${m.result.lost}`);
         b64.push(m);
       }
       log(`${mode.label}: ${LANES} lanes, ${SECONDS}s (round ${r}/${rounds})`);
       // Snapshots include warm-up; the budget divides by every action completed between them.
       const m = await measured(svc, b, redisUrl, () => closedLoop({ target, conns, lanes: LANES, warmupSeconds: 5, seconds: SECONDS, scenario: createScenario }));
-      log(`${mode.label}: ${m.result.perSecond}/s p50 ${m.result.latency.p50} p95 ${m.result.latency.p95} errors ${m.result.errors} lost ${m.result.lost} reconnects ${m.result.reconnects}`);
+      log(`${mode.label}: ${m.result.perSecond}/s p50 ${m.result.latency.p50} p95 ${m.result.latency.p95} (reply p50 ${m.result.reply.p50}) errors ${m.result.errors} lost ${m.result.lost} reconnects ${m.result.reconnects}`);
       await explainLost(svc, m.result);
       x64.push(m);
     }
@@ -205,10 +205,10 @@ async function runBureau(svc: Services, users: BenchUsers, mode: BureauMode, opt
     for (let r = 1; r <= rounds; r++) {
       if (base) {
         b1.push(await closedLoop({ target: base.target, conns: base.conns.slice(0, 1), lanes: 1, warmupSeconds: 2, seconds: ONE_LANE_SECONDS, scenario: baseScenario }));
-        log(`baseline 1 lane: p50 ${b1[b1.length - 1]!.latency.p50} (round ${r}/${rounds})`);
+        log(`baseline 1 lane: p50 ${b1[b1.length - 1]!.latency.p50}, reply p50 ${b1[b1.length - 1]!.reply.p50} (round ${r}/${rounds})`);
       }
       x1.push(await closedLoop({ target, conns: conns.slice(0, 1), lanes: 1, warmupSeconds: 2, seconds: ONE_LANE_SECONDS, scenario: createScenario }));
-      log(`${mode.label} 1 lane: p50 ${x1[x1.length - 1]!.latency.p50} (round ${r}/${rounds})`);
+      log(`${mode.label} 1 lane: p50 ${x1[x1.length - 1]!.latency.p50}, reply p50 ${x1[x1.length - 1]!.reply.p50} (round ${r}/${rounds})`);
     }
     if (base) {
       opts.onBaseline?.({ lanes64: mergeClosed(b64.map((m) => m.result)), lanes64Budget: b64[0]!.budget, lane1: mergeClosed(b1) });
@@ -410,7 +410,7 @@ async function main(): Promise<void> {
     const actions = args.actions ? Number(args.actions) : 100_000;
     const soak = await runSoak(svc, users, actions);
     const out = { kind: 'soak', date: new Date(started).toISOString(), machine, versions: versions(), services: svc.describe, durationSeconds: Math.round((Date.now() - started) / 1000), soak };
-    writeFileSync(path.join(RESULTS, 'soak.json'), JSON.stringify(out, (k, v: unknown) => (k === 'latencies' ? undefined : v), 2) + '\n');
+    writeFileSync(path.join(RESULTS, 'soak.json'), JSON.stringify(out, (k, v: unknown) => (k === 'latencies' || k === 'replyLatencies' ? undefined : v), 2) + '\n');
     const table = renderTable({ soak: out } as unknown as BenchResult);
     process.stdout.write('\n' + table + '\n');
     if (!args['no-docs']) renderDocs(path.join(ROOT, 'docs', 'benchmarks.md'), { soak: out });
@@ -433,7 +433,7 @@ async function main(): Promise<void> {
   result.durationSeconds = Math.round((Date.now() - started) / 1000);
   result.loadAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(result, (k, v: unknown) => (k === 'latencies' ? undefined : v), 2) + '\n');
+  writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(result, (k, v: unknown) => (k === 'latencies' || k === 'replyLatencies' ? undefined : v), 2) + '\n');
   const table = renderTable(result);
   process.stdout.write('\n' + table + '\n');
   if (!args['no-docs']) renderDocs(path.join(ROOT, 'docs', 'benchmarks.md'), { bench: result, table });

@@ -191,6 +191,8 @@ export class Recorder {
   /** The window is over: in-flight actions still report errors and losses, not latencies. */
   closing = false;
   readonly latencies: number[] = [];
+  /** POST -> HTTP reply of the same actions (the door's share of `latencies`). */
+  readonly replyLatencies: number[] = [];
   readonly byAction = new Map<string, number[]>();
   completed = 0;
   /** Every completed action, warm-up and tail included (round-trip budgets divide by this). */
@@ -241,6 +243,7 @@ export function makeAct(target: Target, rec: Recorder, resultTimeoutMs: number):
       if (measuring) rec.error(`${posted.status} ${posted.code ?? ''}`.trim());
       throw new ActionFailed(posted.code ?? String(posted.status));
     }
+    const replied = performance.now() - t0;
     const outcome = await conn.feed.wait(posted.id, resultTimeoutMs);
     const ms = performance.now() - t0;
     if (!outcome) {
@@ -258,6 +261,7 @@ export function makeAct(target: Target, rec: Recorder, resultTimeoutMs: number):
     if (measuring && rec.measuring && !rec.closing) {
       rec.completed++;
       rec.latencies.push(ms);
+      rec.replyLatencies.push(replied);
       let list = rec.byAction.get(action);
       if (!list) rec.byAction.set(action, (list = []));
       list.push(ms);
@@ -277,6 +281,8 @@ export interface ClosedResult {
   reconnects: number;
   perSecond: number;
   latency: LatencyStats;
+  /** POST -> HTTP reply of the same actions: how much of `latency` is spent at the door. */
+  reply: LatencyStats;
   errors: number;
   errorCodes: Record<string, number>;
   lost: number;
@@ -288,6 +294,7 @@ export interface ClosedResult {
   rounds?: { perSecond: number; p50: number; p95: number; p99: number }[];
   /** Raw samples (ms), to merge rounds; not written to the JSON. */
   latencies?: number[];
+  replyLatencies?: number[];
 }
 
 /** Several rounds of the same closed loop as one result: counts and time summed, percentiles over every sample. */
@@ -300,6 +307,7 @@ export function mergeClosed(rounds: ClosedResult[]): ClosedResult {
   const codes: Record<string, number> = {};
   for (const r of rounds) for (const [k, v] of Object.entries(r.errorCodes)) codes[k] = (codes[k] ?? 0) + v;
   const samples = rounds.flatMap((r) => r.latencies ?? []);
+  const replies = rounds.flatMap((r) => r.replyLatencies ?? []);
   return {
     ...first,
     seconds: Math.round(seconds * 10) / 10,
@@ -308,6 +316,7 @@ export function mergeClosed(rounds: ClosedResult[]): ClosedResult {
     reconnects: sum((r) => r.reconnects),
     perSecond: Math.round((completed / seconds) * 10) / 10,
     latency: latencyStats(samples),
+    reply: latencyStats(replies),
     errors: sum((r) => r.errors),
     errorCodes: codes,
     lost: sum((r) => r.lost),
@@ -315,6 +324,7 @@ export function mergeClosed(rounds: ClosedResult[]): ClosedResult {
     throttled: sum((r) => r.throttled),
     rounds: rounds.map((r) => ({ perSecond: r.perSecond, p50: r.latency.p50, p95: r.latency.p95, p99: r.latency.p99 })),
     latencies: samples,
+    replyLatencies: replies,
   };
 }
 
@@ -366,6 +376,7 @@ export async function closedLoop(opts: {
   const seconds = (performance.now() - t0) / 1000;
   const completed = rec.completed;
   const latencies = rec.latencies.slice();
+  const replyLatencies = rec.replyLatencies.slice();
   // In-flight actions finish (or count as lost) before the phase ends; only their errors and losses count.
   stop = true;
   rec.closing = true;
@@ -381,6 +392,8 @@ export async function closedLoop(opts: {
     perSecond: Math.round((completed / seconds) * 10) / 10,
     latency: latencyStats(latencies),
     latencies,
+    reply: latencyStats(replyLatencies),
+    replyLatencies,
     errors: rec.errors,
     errorCodes: Object.fromEntries(rec.errorCodes),
     lost: rec.lost,

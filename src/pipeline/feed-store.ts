@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ErrorBody } from '../core/errors.js';
 import { sql } from '../infra/db.js';
 import type { FeedMessage } from '../infra/feed-bus.js';
+import { inline } from '../infra/quick-transaction.js';
 import { prepared } from './prepared.js';
 
 export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -45,42 +46,53 @@ const APPEND_MANY = `
   returning user_id, seq, body`;
 
 /**
- * Stores a task's final status and result and appends the owner's feed entry, in
- * one statement on the caller's transaction.
+ * The statement that stores a task's final status and result and appends the
+ * owner's feed entry (one statement, literal SQL, see `inline`), and how to read
+ * the feed message from its rows. A worker sends it together with its COMMIT.
  */
-export async function finishTask(
-  em: EntityManager,
+export function finishStatement(
   task: { id: number; action: string; tenant_id: number; actor_id: number | null },
   status: TaskStatus,
   outcome: { result?: unknown; error?: ErrorBody },
   opts: { countAttempt?: boolean } = {},
-): Promise<FeedMessage | null> {
+): { text: string; message: (rows: unknown[]) => FeedMessage | null } {
   const body = resultBody(task, status, outcome);
   const result = outcome.result === undefined ? null : JSON.stringify(outcome.result);
   const error = outcome.error ? JSON.stringify(outcome.error) : null;
   // A worker finishing the attempt it runs counts it here: the task row is then written once per run, not twice.
   const attempt = opts.countAttempt ? ', attempts = attempts + 1, started_at = coalesce(started_at, now())' : '';
   if (task.actor_id === null) {
-    await sql(em, `update task set status = ?, result = ?::jsonb, error = ?::jsonb, finished_at = now()${attempt} where id = ?`, [status, result, error, task.id]);
-    return null;
+    return {
+      text: inline(`update task set status = $1, result = $2::jsonb, error = $3::jsonb, finished_at = now()${attempt} where id = $4`, [status, result, error, task.id]),
+      message: () => null,
+    };
   }
-  const rows = await prepared<{ seq: number; body: Record<string, unknown> }>(
-    em,
-    opts.countAttempt ? 'bureau_finish_counted' : 'bureau_finish',
-    `with c as (
-       insert into feed_cursor (user_id, last_seq) values ($1, 1)
-       on conflict (user_id) do update set last_seq = feed_cursor.last_seq + 1
-       returning last_seq
-     ), t as (
-       update task set status = $2, result = $3::jsonb, error = $4::jsonb, finished_at = now()${attempt} where id = $5
-     )
-     insert into feed_entry (user_id, seq, tenant_id, task_id, body)
-     select $1, c.last_seq, $6, $5, jsonb_set($7::jsonb, '{seq}', to_jsonb(c.last_seq)) from c
-     returning seq, body`,
-    [task.actor_id, status, result, error, task.id, task.tenant_id, JSON.stringify(body)],
-  );
-  const row = rows[0]!;
-  return { userId: task.actor_id, seq: row.seq, taskId: task.id, body: row.body };
+  const userId = task.actor_id;
+  return {
+    text: inline(
+      `with c as (
+         insert into feed_cursor (user_id, last_seq) values ($1, 1)
+         on conflict (user_id) do update set last_seq = feed_cursor.last_seq + 1
+         returning last_seq
+       ), t as (
+         update task set status = $2, result = $3::jsonb, error = $4::jsonb, finished_at = now()${attempt} where id = $5
+       )
+       insert into feed_entry (user_id, seq, tenant_id, task_id, body)
+       select $1, c.last_seq, $6, $5, jsonb_set($7::jsonb, '{seq}', to_jsonb(c.last_seq)) from c
+       returning seq, body`,
+      [userId, status, result, error, task.id, task.tenant_id, JSON.stringify(body)],
+    ),
+    message: (rows) => {
+      const row = rows[0] as { seq: number; body: Record<string, unknown> };
+      return { userId, seq: row.seq, taskId: task.id, body: row.body };
+    },
+  };
+}
+
+/** `finishStatement` run on `em`'s transaction (cancel and failure paths). */
+export async function finishTask(em: EntityManager, ...args: Parameters<typeof finishStatement>): Promise<FeedMessage | null> {
+  const statement = finishStatement(...args);
+  return statement.message(await sql(em, statement.text));
 }
 
 /** Appends one feed entry per user (notices); users sorted so two transactions never lock counters in opposite orders. */

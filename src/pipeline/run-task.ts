@@ -7,12 +7,12 @@ import type { Actor } from '../core/roles.js';
 import { mayRun } from '../core/define-action.js';
 import { sql, type Orm } from '../infra/db.js';
 import type { FeedBus, FeedMessage } from '../infra/feed-bus.js';
-import type { Job, JobData } from '../infra/queue.js';
+import type { Dispatch, Job, JobData } from '../infra/queue.js';
+import { inline, quickTransaction, type Ending } from '../infra/quick-transaction.js';
 import type { Mailer } from '../infra/mailer.js';
 import { actorFromRow } from '../domains/accounts/service.js';
 import { buildContext, Effects } from './effects.js';
-import { finishTask, resultBody } from './feed-store.js';
-import { prepared } from './prepared.js';
+import { finishStatement, finishTask, resultBody } from './feed-store.js';
 import type { Outbox } from './outbox.js';
 
 export interface WorkerDeps {
@@ -49,14 +49,15 @@ const RUNNING_NOTICE_MS = 250;
  */
 export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' | 'attemptsMade' | 'opts'>): Promise<void> {
   const taskId = job.data.taskId;
-  const em = deps.orm.em.fork() as EntityManager;
+  if (!Number.isSafeInteger(taskId) || taskId <= 0) throw new AppError('VALIDATION_FAILED', `A job names no task (taskId ${String(taskId)}).`);
+  const fresh = () => deps.orm.em.fork() as EntityManager;
   const seen: { task: TaskRow | null; running: NodeJS.Timeout | null } = { task: null, running: null };
   let log = deps.log;
   try {
-    const outcome = await em.transactional(async (txEm) => {
-      const tem = txEm as EntityManager;
-      const [task] = await prepared<TaskRow>(tem, 'bureau_task_start', START, [taskId]);
-      if (!task) return null;
+    // BEGIN travels with the lock-and-read of the task, COMMIT with the statement that finishes it.
+    const { value: outcome, lastRows } = await quickTransaction(deps.orm, inline(START, [taskId]), async (tem, rows) => {
+      const task = (rows[0] as TaskRow | undefined) ?? null;
+      if (!task) return { value: null };
       seen.task = task;
       log = deps.log.child({ taskId, action: task.action });
       // The live `running` notice goes out only for a task still running after RUNNING_NOTICE_MS: a quick task's result says it all.
@@ -67,8 +68,10 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
       return execute(deps, tem, task, log);
     });
     if (seen.running) clearTimeout(seen.running);
-    if (!outcome) return republish(deps, em, taskId);
-    await deps.bus.publish(outcome.messages).catch((err: Error) => log.warn({ err: err.message }, 'live push failed; clients get it on resume'));
+    if (!outcome) return republish(deps, fresh(), taskId);
+    const own = outcome.finish(lastRows);
+    const messages = own ? [own, ...outcome.messages] : outcome.messages;
+    await deps.bus.publish(messages).catch((err: Error) => log.warn({ err: err.message }, 'live push failed; clients get it on resume'));
     deps.outbox.dispatchSoon(outcome.dispatches);
   } catch (thrown) {
     if (seen.running) clearTimeout(seen.running);
@@ -80,11 +83,11 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
     if (err.retryable && job.attemptsMade + 1 < attempts) {
       log.warn({ code: err.code, attempt: job.attemptsMade + 1 }, 'task failed; will retry');
       // The attempt's mark was rolled back with its writes: count it on its own.
-      await sql(em.fork() as EntityManager, `${MARK_ATTEMPT} returning id`, [taskId]).catch(() => undefined);
+      await sql(fresh(), `${MARK_ATTEMPT} returning id`, [taskId]).catch(() => undefined);
       throw thrown;
     }
     if (err.code === 'INTERNAL') log.error({ err: thrown }, 'task failed with an internal error');
-    const message = await em.fork().transactional(async (txEm) => {
+    const message = await fresh().transactional(async (txEm) => {
       const tem = txEm as EntityManager;
       const [marked] = await sql<{ id: number }>(tem, `${MARK_ATTEMPT} returning id`, [taskId]);
       if (!marked) return null;
@@ -108,8 +111,19 @@ const START = `select id, tenant_id, actor_id, action, input, attempts,
        from app_user u where u.id = task.actor_id) as actor
   from task where id = $1 and status in ('queued', 'running') for update`;
 
-/** Inside the task's transaction, with its row locked: checks, handler, effects, result and feed entry. */
-async function execute(deps: WorkerDeps, tem: EntityManager, task: TaskRow, log: Logger): Promise<{ messages: FeedMessage[]; dispatches: { taskId: number; queue: string; runAt: Date | null }[] }> {
+interface Outcome {
+  /** The task's own feed message, read from the rows of the finishing statement. */
+  finish: (rows: unknown[]) => FeedMessage | null;
+  messages: FeedMessage[];
+  dispatches: Dispatch[];
+}
+
+/**
+ * Inside the task's transaction, with its row locked: checks, handler, effects;
+ * returns the statement that stores the result and feed entry, to be sent with
+ * COMMIT (or before the mail, when the task sends any).
+ */
+async function execute(deps: WorkerDeps, tem: EntityManager, task: TaskRow, log: Logger): Promise<Ending<Outcome>> {
   const def = deps.registry.get(task.action);
   if (!def || def.mode !== 'queued') throw new AppError('UNKNOWN_ACTION', `No queued action named ${task.action}.`);
   // Re-checked here: the task may have been written by older code or by hand.
@@ -126,9 +140,13 @@ async function execute(deps: WorkerDeps, tem: EntityManager, task: TaskRow, log:
     return d?.mode === 'queued' ? deps.registry.queueFor(d, { kind: 'system', tenantId: task.tenant_id }) : 'system';
   };
   const side = await effects.persist(tem, { tenantId: task.tenant_id, actorId: task.actor_id, taskId: task.id, queueOf });
-  const own = await finishTask(tem, task, 'succeeded', { result: result ?? null }, { countAttempt: true });
-  await effects.sendMail(deps.mailer);
-  return { messages: own ? [own, ...side.messages] : side.messages, dispatches: side.dispatches };
+  const finish = finishStatement(task, 'succeeded', { result: result ?? null }, { countAttempt: true });
+  return {
+    value: { finish: finish.message, messages: side.messages, dispatches: side.dispatches },
+    last: finish.text,
+    // Mail goes to SMTP after the result is written and before COMMIT (see `ActionContext.mail`).
+    ...(effects.mails.length ? { beforeCommit: () => effects.sendMail(deps.mailer) } : {}),
+  };
 }
 
 /** The submitting user, as read by the `running` update (one round trip fewer than a select of its own). */
