@@ -20,13 +20,15 @@ export function buildApp(deps: ApiDeps & { queues?: Queues }): Koa {
   });
   app.use(securityHeaders({ hsts: deps.config.env === 'production' }));
   app.use(errorHandler(deps.log));
+  const api = apiRouter(deps);
+  // Most of the traffic: straight to its handler, past the console's and the invitation pages' routers.
+  app.use((ctx, next) => (ctx.method === 'POST' && ctx.path === '/api/v1' ? api.post(ctx, next) : next()));
   for (const mw of consoleRoutes(deps)) app.use(mw);
   const invitations = invitationPages(deps);
   app.use(invitations.routes());
-  const api = apiRouter(deps);
-  app.use(api.routes());
+  app.use(api.router.routes());
   // A known path with another method: 405 METHOD_NOT_ALLOWED in the usual error shape.
   const notAllowed = () => new AppError('METHOD_NOT_ALLOWED', 'That method is not served at this path.');
-  app.use(api.allowedMethods({ throw: true, methodNotAllowed: notAllowed, notImplemented: notAllowed }));
+  app.use(api.router.allowedMethods({ throw: true, methodNotAllowed: notAllowed, notImplemented: notAllowed }));
   return app;
 }

@@ -58,6 +58,11 @@ export interface Config {
   inviteRateLimit: number;
   /** Trust X-Forwarded-For / X-Forwarded-Proto (only behind a proxy that sets them). */
   trustProxy: boolean;
+  /**
+   * Workers PREPARE their per-task statements once per connection (SQL-level PREPARE / EXECUTE). Turn off
+   * behind PgBouncer in transaction mode, which does not keep SQL-level prepared statements.
+   */
+  sqlPrepare: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -122,6 +127,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     invitationTtlMs: int(env, 'INVITATION_TTL_DAYS', 30) * 24 * hour,
     inviteRateLimit: int(env, 'INVITE_RATE_LIMIT', 200),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+    sqlPrepare: !(env.PG_SQL_PREPARE === '0' || env.PG_SQL_PREPARE === 'false'),
     ...overrides,
   };
   return config;

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { mayRun } from '../core/define-action.js';
@@ -59,7 +59,11 @@ function bearer(ctx: Context): string | null {
   return m?.[1] ?? null;
 }
 
-export function apiRouter(deps: ApiDeps): Router {
+/**
+ * The API routes. `post` is `POST /api/v1` on its own, for the app to serve
+ * ahead of every other route (it is most of the traffic).
+ */
+export function apiRouter(deps: ApiDeps): { router: Router; post: Middleware } {
   const router = new Router();
   const em = () => deps.orm.em.fork();
 
@@ -114,80 +118,79 @@ export function apiRouter(deps: ApiDeps): Router {
     ctx.body = { task: await deps.tasks.get(em(), actor, id) };
   });
 
-  router.post(
-    '/api/v1',
-    async (ctx, next) => {
-      if (!ctx.is('application/json')) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the envelope as application/json.');
-      await next();
+  const checkType: Middleware = async (ctx, next) => {
+    if (!ctx.is('application/json')) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the envelope as application/json.');
+    await next();
+  };
+  const parseBody = bodyParser({
+    enableTypes: ['json'],
+    jsonLimit: deps.config.bodyLimit,
+    encoding: 'utf-8',
+    onError: (err) => {
+      throw fromHttpError(err) ?? new AppError('BAD_JSON', 'The request body could not be read as JSON.');
     },
-    bodyParser({
-      enableTypes: ['json'],
-      jsonLimit: deps.config.bodyLimit,
-      encoding: 'utf-8',
-      onError: (err) => {
-        throw fromHttpError(err) ?? new AppError('BAD_JSON', 'The request body could not be read as JSON.');
-      },
-    }),
-    async (ctx) => {
-      const parsed = Envelope.safeParse(ctx.request.body);
-      if (!parsed.success) throw new AppError('BAD_ENVELOPE', 'The body must be {"token"?, "task": {"action", "data"?, "key"?}, "wait"?}.', { issues: issuesOf(parsed.error) });
-      const unstorable = findUnstorableText(parsed.data);
-      if (unstorable !== null) {
-        const message = 'Text may not contain the NUL character (\\u0000) or an unpaired surrogate.';
-        const inData = unstorable === 'task.data' || unstorable.startsWith('task.data.');
-        if (!inData) throw new AppError('BAD_ENVELOPE', `${unstorable}: ${message}`, { issues: [{ path: unstorable, message, code: 'invalid_string' }] });
-        const path = unstorable.slice('task.data.'.length);
-        throw new AppError('VALIDATION_FAILED', `${path || '(data)'}: ${message}`, { issues: [{ path, message, code: 'invalid_string' }] });
+  }) as Middleware;
+  const submit = async (ctx: Context) => {
+    const parsed = Envelope.safeParse(ctx.request.body);
+    if (!parsed.success) throw new AppError('BAD_ENVELOPE', 'The body must be {"token"?, "task": {"action", "data"?, "key"?}, "wait"?}.', { issues: issuesOf(parsed.error) });
+    const unstorable = findUnstorableText(parsed.data);
+    if (unstorable !== null) {
+      const message = 'Text may not contain the NUL character (\\u0000) or an unpaired surrogate.';
+      const inData = unstorable === 'task.data' || unstorable.startsWith('task.data.');
+      if (!inData) throw new AppError('BAD_ENVELOPE', `${unstorable}: ${message}`, { issues: [{ path: unstorable, message, code: 'invalid_string' }] });
+      const path = unstorable.slice('task.data.'.length);
+      throw new AppError('VALIDATION_FAILED', `${path || '(data)'}: ${message}`, { issues: [{ path, message, code: 'invalid_string' }] });
+    }
+    const { task, wait } = parsed.data;
+    const def = deps.registry.get(task.action);
+    if (!def || (def.mode === 'queued' && def.internal)) {
+      throw new AppError('UNKNOWN_ACTION', `Unknown action "${task.action}".`, { known: deps.registry.publicNames() });
+    }
+    let data = task.data ?? {};
+    if (task.name !== undefined || task.password !== undefined) {
+      if (def.name !== 'login' || task.data !== undefined) throw new AppError('BAD_ENVELOPE', '`task.name` and `task.password` are only for the seed-style login.');
+      data = { name: task.name, password: task.password };
+    }
+    const token = parsed.data.token ?? bearer(ctx);
+    // The usual case (a queued action, a good session, valid data) is one statement: session check and task
+    // record together. Anything else goes the step-by-step way below, which names the problem in its order:
+    // 401, 403, then 400.
+    const quick = def.mode === 'queued' && token && def.input.safeParse(data).success ? await deps.tasks.submitWithSession(deps.orm.em, tokenHash(token), def, data, task.key) : null;
+    let user: Actor & { kind: 'user' };
+    let submitted: { id: number; status: string; created: boolean };
+    if (quick) {
+      user = quick.actor;
+      submitted = { id: quick.id, status: 'queued', created: true };
+    } else {
+      const actor: Actor | null = def.roles === 'public' ? null : await deps.accounts.authenticate(em(), token);
+      if (!mayRun(def, actor)) throw new AppError('FORBIDDEN', `Your role may not run ${def.name}.`, { roles: def.roles });
+      const input = def.input.safeParse(data);
+      if (!input.success) {
+        const issues = issuesOf(input.error);
+        throw new AppError('VALIDATION_FAILED', `Invalid data for ${def.name}: ${issues.map((i) => `${i.path || '(data)'}: ${i.message}`).join('; ')}`, { issues });
       }
-      const { task, wait } = parsed.data;
-      const def = deps.registry.get(task.action);
-      if (!def || (def.mode === 'queued' && def.internal)) {
-        throw new AppError('UNKNOWN_ACTION', `Unknown action "${task.action}".`, { known: deps.registry.publicNames() });
+      if (def.mode === 'inline') {
+        ctx.body = await def.handler(input.data, { em: em(), actor, token, config: deps.config, log: deps.log, now, services: servicesFor(ctx.ip) });
+        return;
       }
-      let data = task.data ?? {};
-      if (task.name !== undefined || task.password !== undefined) {
-        if (def.name !== 'login' || task.data !== undefined) throw new AppError('BAD_ENVELOPE', '`task.name` and `task.password` are only for the seed-style login.');
-        data = { name: task.name, password: task.password };
-      }
-      const token = parsed.data.token ?? bearer(ctx);
-      // The usual case (a queued action, a good session, valid data) is one statement: session check and task
-      // record together. Anything else goes the step-by-step way below, which names the problem in its order:
-      // 401, 403, then 400.
-      const quick = def.mode === 'queued' && token && def.input.safeParse(data).success ? await deps.tasks.submitWithSession(deps.orm.em, tokenHash(token), def, data, task.key) : null;
-      let user: Actor & { kind: 'user' };
-      let submitted: { id: number; status: string; created: boolean };
-      if (quick) {
-        user = quick.actor;
-        submitted = { id: quick.id, status: 'queued', created: true };
-      } else {
-        const actor: Actor | null = def.roles === 'public' ? null : await deps.accounts.authenticate(em(), token);
-        if (!mayRun(def, actor)) throw new AppError('FORBIDDEN', `Your role may not run ${def.name}.`, { roles: def.roles });
-        const input = def.input.safeParse(data);
-        if (!input.success) {
-          const issues = issuesOf(input.error);
-          throw new AppError('VALIDATION_FAILED', `Invalid data for ${def.name}: ${issues.map((i) => `${i.path || '(data)'}: ${i.message}`).join('; ')}`, { issues });
-        }
-        if (def.mode === 'inline') {
-          ctx.body = await def.handler(input.data, { em: em(), actor, token, config: deps.config, log: deps.log, now, services: servicesFor(ctx.ip) });
-          return;
-        }
-        user = actor as Actor & { kind: 'user' };
-        if (def.rateLimit) await actionLimits.consume(def.name, def.rateLimit, user);
-        // The task keeps `data` as sent, not as parsed: the worker parses it itself, so a transforming schema runs once.
-        submitted = await deps.tasks.submit(em(), user, def, data, task.key);
-      }
-      ctx.set('Location', `/api/v1/tasks/${submitted.id}`);
-      if (wait && !isFinalTask(submitted.status)) {
-        const waiter = deps.waiters.wait(submitted.id, Math.min(wait, deps.config.maxWaitMs));
-        // The result may have landed before the waiter was registered.
-        if (isFinalTask((await deps.tasks.get(em(), user, submitted.id)).status)) waiter.cancel();
-        else await waiter.done;
-      }
-      const current = wait || !submitted.created ? await deps.tasks.get(em(), user, submitted.id) : { id: submitted.id, action: def.name, status: 'queued' };
-      ctx.status = isFinalTask(current.status) ? 200 : 202;
-      ctx.body = { task: current };
-    },
-  );
+      user = actor as Actor & { kind: 'user' };
+      if (def.rateLimit) await actionLimits.consume(def.name, def.rateLimit, user);
+      // The task keeps `data` as sent, not as parsed: the worker parses it itself, so a transforming schema runs once.
+      submitted = await deps.tasks.submit(em(), user, def, data, task.key);
+    }
+    ctx.set('Location', `/api/v1/tasks/${submitted.id}`);
+    if (wait && !isFinalTask(submitted.status)) {
+      const waiter = deps.waiters.wait(submitted.id, Math.min(wait, deps.config.maxWaitMs));
+      // The result may have landed before the waiter was registered.
+      if (isFinalTask((await deps.tasks.get(em(), user, submitted.id)).status)) waiter.cancel();
+      else await waiter.done;
+    }
+    const current = wait || !submitted.created ? await deps.tasks.get(em(), user, submitted.id) : { id: submitted.id, action: def.name, status: 'queued' };
+    ctx.status = isFinalTask(current.status) ? 200 : 202;
+    ctx.body = { task: current };
+  };
+  const post: Middleware = (ctx) => checkType(ctx, () => parseBody(ctx, () => submit(ctx)));
+  router.post('/api/v1', post);
 
-  return router;
+  return { router, post };
 }

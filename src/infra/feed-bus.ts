@@ -42,6 +42,8 @@ function decode(payload: string, handler: (m: FeedMessage) => void, log: Logger)
   }
 }
 
+const bySeq = (a: FeedMessage, b: FeedMessage): number => a.userId - b.userId || (a.seq ?? 0) - (b.seq ?? 0);
+
 class RedisFeedBus implements FeedBus {
   private readonly pub: Redis;
   private sub: Redis | null = null;
@@ -64,7 +66,9 @@ class RedisFeedBus implements FeedBus {
     if (!messages.length) return Promise.resolve();
     this.pending.push(...messages);
     this.batch ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-      const list = this.pending;
+      // Jobs finish in one turn in whatever order their replies were read: each user's entries go out in seq
+      // order, so the gateway does not take a late smaller seq for a gap to fill from PostgreSQL.
+      const list = this.pending.sort(bySeq);
       this.pending = [];
       this.batch = null;
       await this.pub.publish(this.channel, encode(list, null));

@@ -3,6 +3,7 @@ import pg from 'pg';
 // knex has no public way to hand an already-open transaction to a query builder; its own transactions build
 // their handle with this same function (knex/lib/execution/transaction.js, makeTransactor).
 import makeKnex from 'knex/lib/knex-builder/make-knex.js';
+import { AppError } from '../core/errors.js';
 import type { Orm } from './db.js';
 
 /** The slice of node-postgres' client this file uses (simple-query protocol: several statements, one round trip). */
@@ -36,16 +37,62 @@ function literal(v: unknown): string {
   throw new Error(`no SQL literal for a ${typeof v}`);
 }
 
+/**
+ * A statement a quick transaction runs by name: `text` (with `$1`... placeholders)
+ * is PREPAREd once per connection and then sent as `EXECUTE name(literals)`, so
+ * PostgreSQL parses and plans it once per connection instead of on every call.
+ * With `sqlPrepare` off (PgBouncer in transaction mode, which does not carry
+ * SQL-level PREPARE across server connections) the text is sent inlined instead.
+ */
+export interface Statement {
+  name: string;
+  text: string;
+}
+
+/** A statement with its values, or literal SQL. */
+export type Sql = string | { statement: Statement; values: readonly unknown[] };
+
 /** How a quick transaction ends: optionally a last statement, sent with COMMIT unless something must run between them. */
 export interface Ending<T> {
   value: T;
-  /** Literal SQL (see `inline`) run last inside the transaction; its rows come back as `lastRows`. */
-  last?: string;
+  /** Run last inside the transaction; its rows come back as `lastRows`. */
+  last?: Sql;
   /** Runs after `last` and before COMMIT (e.g. handing mail to SMTP); `last` then takes a round trip of its own. */
   beforeCommit?: () => Promise<void>;
 }
 
+export interface QuickOptions {
+  /** PREPARE `statements` once per connection and EXECUTE them (see `Statement`). */
+  sqlPrepare: boolean;
+  /** Every statement this caller may pass, prepared together the first time a connection is used. */
+  statements: readonly Statement[];
+}
+
 const transactors = new WeakMap<PgConnection, unknown>();
+/** The statements prepared on each connection, by name. */
+const preparedOn = new WeakMap<PgConnection, Set<string>>();
+
+function render(sql: Sql, opts: QuickOptions): string {
+  if (typeof sql === 'string') return sql;
+  return opts.sqlPrepare ? `EXECUTE ${sql.statement.name}(${sql.values.map(literal).join(', ')})` : inline(sql.statement.text, sql.values);
+}
+
+/** PREPAREs every statement on a connection that has none yet (one round trip, once per connection). */
+async function prepareOn(connection: PgConnection, opts: QuickOptions): Promise<void> {
+  if (!opts.sqlPrepare) return;
+  let names = preparedOn.get(connection);
+  if (!names) preparedOn.set(connection, (names = new Set()));
+  for (const st of opts.statements) {
+    if (names.has(st.name)) continue;
+    try {
+      await connection.query(`PREPARE ${st.name} AS ${st.text}`);
+    } catch (err) {
+      // 42P05: already prepared in this session (the set was cleared after a 26000 on another statement).
+      if ((err as { code?: string }).code !== '42P05') throw err;
+    }
+    names.add(st.name);
+  }
+}
 
 /** A knex handle whose every query runs on `connection` (which the caller holds), as knex's own transaction handle does. */
 function transactorFor(client: KnexClient, connection: PgConnection): unknown {
@@ -70,25 +117,33 @@ function transactorFor(client: KnexClient, connection: PgConnection): unknown {
  * entity manager handed to `body` runs every query (ORM and raw) on that
  * connection; anything `body` throws rolls the whole transaction back.
  *
- * `first` and `Ending.last` are literal SQL (`inline`). A COMMIT that PostgreSQL
- * answers with ROLLBACK (an earlier statement failed and was swallowed) throws.
+ * A COMMIT that PostgreSQL answers with ROLLBACK (an earlier statement failed and
+ * was swallowed) throws. A prepared statement the server no longer has (26000:
+ * the session was reset under us) throws a retryable error and is prepared again
+ * on the next use.
  */
-export async function quickTransaction<T>(orm: Orm, first: string, body: (em: EntityManager, firstRows: unknown[]) => Promise<Ending<T>>): Promise<{ value: T; lastRows: unknown[] }> {
+export async function quickTransaction<T>(
+  orm: Orm,
+  opts: QuickOptions,
+  first: Sql,
+  body: (em: EntityManager, firstRows: unknown[]) => Promise<Ending<T>>,
+): Promise<{ value: T; lastRows: unknown[] }> {
   const client = orm.em.getConnection().getKnex().client as unknown as KnexClient;
   const connection = await client.acquireConnection();
   try {
-    const opened = (await connection.query(`BEGIN; ${first}`)) as pg.QueryResult[];
+    await prepareOn(connection, opts);
+    const opened = (await connection.query(`BEGIN; ${render(first, opts)}`)) as pg.QueryResult[];
     const em = orm.em.fork() as EntityManager;
     em.setTransactionContext(transactorFor(client, connection));
     const end = await body(em, opened[1]?.rows ?? []);
     let lastRows: unknown[] = [];
     let commit: pg.QueryResult;
-    if (end.last && !end.beforeCommit) {
-      const results = (await connection.query(`${end.last}; COMMIT`)) as pg.QueryResult[];
+    if (end.last !== undefined && !end.beforeCommit) {
+      const results = (await connection.query(`${render(end.last, opts)}; COMMIT`)) as pg.QueryResult[];
       lastRows = results[0]!.rows;
       commit = results[1]!;
     } else {
-      if (end.last) lastRows = ((await connection.query(end.last)) as pg.QueryResult).rows;
+      if (end.last !== undefined) lastRows = ((await connection.query(render(end.last, opts))) as pg.QueryResult).rows;
       await end.beforeCommit?.();
       commit = (await connection.query('COMMIT')) as pg.QueryResult;
     }
@@ -98,6 +153,10 @@ export async function quickTransaction<T>(orm: Orm, first: string, body: (em: En
     // Also after a failed BEGIN (PostgreSQL only warns when no transaction is open). A broken connection fails
     // here too: knex's pool sees it disposed and never lends it again.
     await connection.query('ROLLBACK').catch(() => undefined);
+    if ((err as { code?: string }).code === '26000') {
+      preparedOn.delete(connection);
+      throw new AppError('UNAVAILABLE', 'The database session lost its prepared statements; retry.');
+    }
     throw err;
   } finally {
     await client.releaseConnection(connection);

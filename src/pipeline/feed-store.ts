@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ErrorBody } from '../core/errors.js';
 import { sql } from '../infra/db.js';
 import type { FeedMessage } from '../infra/feed-bus.js';
-import { inline } from '../infra/quick-transaction.js';
+import { inline, type Statement } from '../infra/quick-transaction.js';
 import { prepared } from './prepared.js';
 
 export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -45,32 +45,14 @@ const APPEND_MANY = `
   select e.user_id, c.last_seq, $4, e.task_id, jsonb_set(e.body, '{seq}', to_jsonb(c.last_seq)) from e join c on c.user_id = e.user_id
   returning user_id, seq, body`;
 
-/**
- * The statement that stores a task's final status and result and appends the
- * owner's feed entry (one statement, literal SQL, see `inline`), and how to read
- * the feed message from its rows. A worker sends it together with its COMMIT.
- */
-export function finishStatement(
-  task: { id: number; action: string; tenant_id: number; actor_id: number | null },
-  status: TaskStatus,
-  outcome: { result?: unknown; error?: ErrorBody },
-  opts: { countAttempt?: boolean } = {},
-): { text: string; message: (rows: unknown[]) => FeedMessage | null } {
-  const body = resultBody(task, status, outcome);
-  const result = outcome.result === undefined ? null : JSON.stringify(outcome.result);
-  const error = outcome.error ? JSON.stringify(outcome.error) : null;
+const finishSql = (counted: boolean) => {
   // A worker finishing the attempt it runs counts it here: the task row is then written once per run, not twice.
-  const attempt = opts.countAttempt ? ', attempts = attempts + 1, started_at = coalesce(started_at, now())' : '';
-  if (task.actor_id === null) {
-    return {
-      text: inline(`update task set status = $1, result = $2::jsonb, error = $3::jsonb, finished_at = now()${attempt} where id = $4`, [status, result, error, task.id]),
-      message: () => null,
-    };
-  }
-  const userId = task.actor_id;
+  const attempt = counted ? ', attempts = attempts + 1, started_at = coalesce(started_at, now())' : '';
   return {
-    text: inline(
-      `with c as (
+    system: { name: counted ? 'bureau_finish_system_counted' : 'bureau_finish_system', text: `update task set status = $1, result = $2::jsonb, error = $3::jsonb, finished_at = now()${attempt} where id = $4` },
+    user: {
+      name: counted ? 'bureau_finish_user_counted' : 'bureau_finish_user',
+      text: `with c as (
          insert into feed_cursor (user_id, last_seq) values ($1, 1)
          on conflict (user_id) do update set last_seq = feed_cursor.last_seq + 1
          returning last_seq
@@ -80,8 +62,33 @@ export function finishStatement(
        insert into feed_entry (user_id, seq, tenant_id, task_id, body)
        select $1, c.last_seq, $6, $5, jsonb_set($7::jsonb, '{seq}', to_jsonb(c.last_seq)) from c
        returning seq, body`,
-      [userId, status, result, error, task.id, task.tenant_id, JSON.stringify(body)],
-    ),
+    },
+  } satisfies Record<string, Statement>;
+};
+const FINISH = { counted: finishSql(true), plain: finishSql(false) };
+
+/** The statements a worker's quick transaction may end with (prepared together on each connection). */
+export const FINISH_STATEMENTS: readonly Statement[] = [FINISH.counted.system, FINISH.counted.user];
+
+/**
+ * The statement that stores a task's final status and result and appends the
+ * owner's feed entry (one statement), and how to read the feed message from its
+ * rows. A worker sends it together with its COMMIT.
+ */
+export function finishStatement(
+  task: { id: number; action: string; tenant_id: number; actor_id: number | null },
+  status: TaskStatus,
+  outcome: { result?: unknown; error?: ErrorBody },
+  opts: { countAttempt?: boolean } = {},
+): { sql: { statement: Statement; values: unknown[] }; message: (rows: unknown[]) => FeedMessage | null } {
+  const body = resultBody(task, status, outcome);
+  const result = outcome.result === undefined ? null : JSON.stringify(outcome.result);
+  const error = outcome.error ? JSON.stringify(outcome.error) : null;
+  const statements = opts.countAttempt ? FINISH.counted : FINISH.plain;
+  if (task.actor_id === null) return { sql: { statement: statements.system, values: [status, result, error, task.id] }, message: () => null };
+  const userId = task.actor_id;
+  return {
+    sql: { statement: statements.user, values: [userId, status, result, error, task.id, task.tenant_id, JSON.stringify(body)] },
     message: (rows) => {
       const row = rows[0] as { seq: number; body: Record<string, unknown> };
       return { userId, seq: row.seq, taskId: task.id, body: row.body };
@@ -89,10 +96,10 @@ export function finishStatement(
   };
 }
 
-/** `finishStatement` run on `em`'s transaction (cancel and failure paths). */
+/** `finishStatement` run on `em`'s transaction, its values inlined (cancel and failure paths). */
 export async function finishTask(em: EntityManager, ...args: Parameters<typeof finishStatement>): Promise<FeedMessage | null> {
-  const statement = finishStatement(...args);
-  return statement.message(await sql(em, statement.text));
+  const { sql: call, message } = finishStatement(...args);
+  return message(await sql(em, inline(call.statement.text, call.values)));
 }
 
 /** Appends one feed entry per user (notices); users sorted so two transactions never lock counters in opposite orders. */

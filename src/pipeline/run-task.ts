@@ -8,11 +8,11 @@ import { mayRun } from '../core/define-action.js';
 import { sql, type Orm } from '../infra/db.js';
 import type { FeedBus, FeedMessage } from '../infra/feed-bus.js';
 import type { Dispatch, Job, JobData } from '../infra/queue.js';
-import { inline, quickTransaction, type Ending } from '../infra/quick-transaction.js';
+import { quickTransaction, type Ending, type Statement } from '../infra/quick-transaction.js';
 import type { Mailer } from '../infra/mailer.js';
 import { actorFromRow } from '../domains/accounts/service.js';
 import { buildContext, Effects } from './effects.js';
-import { finishStatement, finishTask, resultBody } from './feed-store.js';
+import { FINISH_STATEMENTS, finishStatement, finishTask, resultBody } from './feed-store.js';
 import type { Outbox } from './outbox.js';
 
 export interface WorkerDeps {
@@ -55,7 +55,7 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
   let log = deps.log;
   try {
     // BEGIN travels with the lock-and-read of the task, COMMIT with the statement that finishes it.
-    const { value: outcome, lastRows } = await quickTransaction(deps.orm, inline(START, [taskId]), async (tem, rows) => {
+    const { value: outcome, lastRows } = await quickTransaction(deps.orm, { sqlPrepare: deps.config.sqlPrepare, statements: QUICK_STATEMENTS }, { statement: START, values: [taskId] }, async (tem, rows) => {
       const task = (rows[0] as TaskRow | undefined) ?? null;
       if (!task) return { value: null };
       seen.task = task;
@@ -106,10 +106,14 @@ const MARK_ATTEMPT = `update task set status = 'running', attempts = attempts + 
  * runs, and reads it with its submitter (one round trip). The attempt is
  * counted by the statement that finishes the task, so a run writes the row once.
  */
-const START = `select id, tenant_id, actor_id, action, input, attempts,
-    (select json_build_object('id', u.id, 'tenant_id', u.tenant_id, 'role', u.role, 'level', u.level, 'email', u.email, 'status', u.status)
-       from app_user u where u.id = task.actor_id) as actor
-  from task where id = $1 and status in ('queued', 'running') for update`;
+const START: Statement = {
+  name: 'bureau_task_start',
+  text: `select id, tenant_id, actor_id, action, input, attempts,
+      (select json_build_object('id', u.id, 'tenant_id', u.tenant_id, 'role', u.role, 'level', u.level, 'email', u.email, 'status', u.status)
+         from app_user u where u.id = task.actor_id) as actor
+    from task where id = $1 and status in ('queued', 'running') for update`,
+};
+const QUICK_STATEMENTS = [START, ...FINISH_STATEMENTS];
 
 interface Outcome {
   /** The task's own feed message, read from the rows of the finishing statement. */
@@ -143,7 +147,7 @@ async function execute(deps: WorkerDeps, tem: EntityManager, task: TaskRow, log:
   const finish = finishStatement(task, 'succeeded', { result: result ?? null }, { countAttempt: true });
   return {
     value: { finish: finish.message, messages: side.messages, dispatches: side.dispatches },
-    last: finish.text,
+    last: finish.sql,
     // Mail goes to SMTP after the result is written and before COMMIT (see `ActionContext.mail`).
     ...(effects.mails.length ? { beforeCommit: () => effects.sendMail(deps.mailer) } : {}),
   };

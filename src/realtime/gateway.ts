@@ -19,6 +19,8 @@ interface Conn {
   lastSent: number;
   /** Every send goes through this chain, so replay and live messages never interleave. */
   chain: Promise<void>;
+  /** Steps on the chain not yet finished: with none, an in-order live message is sent at once. */
+  queued: number;
 }
 
 /**
@@ -105,7 +107,7 @@ export class Gateway {
     const hello = Hello.safeParse(msg);
     if (!hello.success) throw new AppError('BAD_ENVELOPE', 'The first message must be {"token": string, "after": number}.');
     const actor = await this.deps.accounts.authenticate(this.deps.orm.em.fork(), hello.data.token);
-    const conn: Conn = { ws, userId: actor.id, lastSent: hello.data.after, chain: Promise.resolve() };
+    const conn: Conn = { ws, userId: actor.id, lastSent: hello.data.after, chain: Promise.resolve(), queued: 0 };
     const set = this.byUser.get(actor.id) ?? new Set<Conn>();
     set.add(conn);
     this.byUser.set(actor.id, set);
@@ -119,10 +121,14 @@ export class Gateway {
   }
 
   private enqueue(conn: Conn, step: () => Promise<void> | void): void {
-    conn.chain = conn.chain.then(step).catch((err: Error) => {
-      this.deps.log.warn({ err: err.message, userId: conn.userId }, 'feed delivery failed; closing so the client resumes');
-      conn.ws.close(1011, 'resume');
-    });
+    conn.queued++;
+    conn.chain = conn.chain
+      .then(step)
+      .catch((err: Error) => {
+        this.deps.log.warn({ err: err.message, userId: conn.userId }, 'feed delivery failed; closing so the client resumes');
+        conn.ws.close(1011, 'resume');
+      })
+      .finally(() => void conn.queued--);
   }
 
   private send(conn: Conn, body: unknown): void {
@@ -149,17 +155,22 @@ export class Gateway {
     const set = this.byUser.get(m.userId);
     if (!set) return;
     for (const conn of set) {
-      this.enqueue(conn, () => {
-        if (m.seq === null) return this.send(conn, m.body);
-        if (m.seq <= conn.lastSent) return;
-        if (m.seq === conn.lastSent + 1 && m.body) {
-          this.send(conn, m.body);
-          conn.lastSent = m.seq;
-          return;
-        }
-        return this.catchUp(conn);
-      });
+      // Nothing pending on this connection and nothing missing: send now, without a turn through the chain.
+      if (conn.queued === 0 && !this.needsCatchUp(conn, m)) this.deliverNow(conn, m);
+      else this.enqueue(conn, () => (this.needsCatchUp(conn, m) ? this.catchUp(conn) : this.deliverNow(conn, m)));
     }
+  }
+
+  /** A stored entry past the next expected seq (or one too big to travel inline): read what is missing from PostgreSQL. */
+  private needsCatchUp(conn: Conn, m: FeedMessage): boolean {
+    return m.seq !== null && m.seq > conn.lastSent && !(m.seq === conn.lastSent + 1 && m.body);
+  }
+
+  private deliverNow(conn: Conn, m: FeedMessage): void {
+    if (m.seq === null) return this.send(conn, m.body);
+    if (m.seq <= conn.lastSent) return;
+    this.send(conn, m.body);
+    conn.lastSent = m.seq;
   }
 
   async close(): Promise<void> {

@@ -103,4 +103,33 @@ describe('runTask (the worker side of the pipeline)', () => {
     assert.equal(t.status, 'failed');
     assert.equal(t.error.code, 'VALIDATION_FAILED');
   });
+
+  it('runs a task the same way with PG_SQL_PREPARE off, its statements inlined', async () => {
+    const id = await insertTask('create_customer', 'unused');
+    await b.db.query(`update task set input = '{"name": "Inlined"}' where id = $1`, [id]);
+    await runTask({ ...deps, config: { ...b.config, sqlPrepare: false } }, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 5 } });
+    const t = await task(id);
+    assert.equal(t.status, 'succeeded');
+    assert.equal(t.attempts, 1);
+    assert.equal((await b.db.query(`select count(*)::int as n from customer where name = 'Inlined'`)).rows[0].n, 1);
+  });
+
+  it('answers a session that lost its prepared statements with a retryable error, then prepares them again', async () => {
+    const warm = await insertTask('create_customer', 'unused');
+    await b.db.query(`update task set input = '{"name": "Warm"}' where id = $1`, [warm]);
+    await runTask(deps, { data: { taskId: warm }, attemptsMade: 0, opts: { attempts: 5 } });
+    // The pool lends its most recently used connection first: drop the statement on that one.
+    const client = b.rt.orm.em.getConnection().getKnex().client as unknown as { acquireConnection(): Promise<{ query(q: string): Promise<unknown> }>; releaseConnection(c: unknown): Promise<void> };
+    const connection = await client.acquireConnection();
+    await connection.query('DEALLOCATE bureau_task_start');
+    await client.releaseConnection(connection);
+
+    const id = await insertTask('create_customer', 'unused');
+    await b.db.query(`update task set input = '{"name": "Prepared again"}' where id = $1`, [id]);
+    await assert.rejects(runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 5 } }), (err: unknown) => err instanceof AppError && err.code === 'UNAVAILABLE' && err.retryable);
+    assert.equal((await task(id)).status, 'queued');
+    await runTask(deps, { data: { taskId: id }, attemptsMade: 1, opts: { attempts: 5 } });
+    assert.equal((await task(id)).status, 'succeeded');
+    assert.equal((await b.db.query(`select count(*)::int as n from customer where name = 'Prepared again'`)).rows[0].n, 1);
+  });
 });
