@@ -40,6 +40,12 @@ export class Outbox {
   private dispatchBatch(): void {
     const items = this.soon;
     this.soon = [];
+    this.dispatchNow(items);
+  }
+
+  /** Fire and forget, at once: for a caller that already batched its items (failures leave the rows for the relay). */
+  dispatchNow(items: Dispatch[]): void {
+    if (!items.length) return;
     this.queues
       .dispatch(items)
       .then(() => this.markDone(items.map((i) => i.taskId)))

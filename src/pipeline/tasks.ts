@@ -9,7 +9,6 @@ import { actorFromRow } from '../domains/accounts/service.js';
 import type { FeedBus } from '../infra/feed-bus.js';
 import { finishTask } from './feed-store.js';
 import type { Backpressure } from './backpressure.js';
-import type { Dispatch } from '../infra/queue.js';
 import type { Outbox } from './outbox.js';
 import { prepared } from './prepared.js';
 
@@ -156,14 +155,12 @@ export class Tasks {
       this.log?.warn({ err: (err as Error).message, count: batch.length }, 'quick submit failed; taking the step-by-step path');
     }
     const byRow = new Map(rows.map((r) => [r.n, r]));
-    const dispatches: Dispatch[] = [];
+    // The jobs go out before the replies: a worker can start while the 202s are written.
+    this.outbox.dispatchNow(batch.flatMap((b, i) => (byRow.has(i + 1) ? [{ taskId: byRow.get(i + 1)!.task_id, queue: b.queue, runAt: null }] : [])));
     batch.forEach((b, i) => {
       const r = byRow.get(i + 1);
-      if (!r) return b.resolve(null);
-      dispatches.push({ taskId: r.task_id, queue: b.queue, runAt: null });
-      b.resolve({ actor: actorFromRow(r) as Actor & { kind: 'user' }, id: r.task_id });
+      b.resolve(r ? { actor: actorFromRow(r) as Actor & { kind: 'user' }, id: r.task_id } : null);
     });
-    this.outbox.dispatchSoon(dispatches);
   }
 
   /** A task, to its owner or an admin of its tenant; anyone else gets 404. */
