@@ -103,9 +103,20 @@ export function cpuMs(pid: number): number {
   }
 }
 
-/** CPU time (ms) of a process and all of its children (a postmaster and its backends). */
+/** CPU time (ms) the children a process has reaped used (cutime + cstime): a postmaster's autovacuum workers and closed backends. */
+function reapedCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time (ms) of a process and all of its children, live or reaped (a postmaster, its backends and its autovacuum workers). */
 export function treeCpuMs(root: number): number {
-  let total = cpuMs(root);
+  let total = cpuMs(root) + reapedCpuMs(root);
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
