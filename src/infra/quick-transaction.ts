@@ -94,12 +94,25 @@ async function prepareOn(connection: PgConnection, opts: QuickOptions): Promise<
   }
 }
 
-/** A knex handle whose every query runs on `connection` (which the caller holds), as knex's own transaction handle does. */
+/** The fields of knex's client a query reads, copied to the transaction's client as knex's own transactions do. */
+const CLIENT_FIELDS = ['version', 'config', 'driver', 'connectionSettings', 'valueForUndefined', 'logger'] as const;
+
+/**
+ * A knex handle whose every query runs on `connection` (which the caller holds),
+ * built the way knex builds its transaction handle (makeTxClient, makeTransactor
+ * in knex/lib/execution/transaction.js): a client of the same class with the
+ * pool's fields, its own event listeners (the pool's client must not collect
+ * the handle's), forwarding its query events to the pool's client. One per
+ * connection, kept while the connection lives.
+ */
 function transactorFor(client: KnexClient, connection: PgConnection): unknown {
   let trx = transactors.get(connection);
   if (!trx) {
-    const trxClient = Object.create(client) as KnexClient & { transacting: boolean };
+    const pool = client as unknown as Record<string, unknown> & { emit(event: string, ...args: unknown[]): boolean };
+    const trxClient = Object.create(Object.getPrototypeOf(client) as object) as Record<string, unknown> & KnexClient & { on(event: string, fn: (...args: unknown[]) => void): void };
+    for (const field of CLIENT_FIELDS) trxClient[field] = pool[field];
     trxClient.transacting = true;
+    for (const event of ['start', 'query', 'query-error', 'query-response']) trxClient.on(event, (...args: unknown[]) => pool.emit(event, ...args));
     trxClient.acquireConnection = () => Promise.resolve(connection);
     trxClient.releaseConnection = () => Promise.resolve();
     const handle = makeKnex(trxClient) as { isTransaction?: boolean };

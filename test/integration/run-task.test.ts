@@ -132,4 +132,17 @@ describe('runTask (the worker side of the pipeline)', () => {
     assert.equal((await task(id)).status, 'succeeded');
     assert.equal((await b.db.query(`select count(*)::int as n from customer where name = 'Prepared again'`)).rows[0].n, 1);
   });
+
+  it('leaves the pool\'s client without listeners of its own per connection, however many connections run tasks', async () => {
+    const client = b.rt.orm.em.getConnection().getKnex().client as unknown as { listenerCount(event: string): number };
+    const before = client.listenerCount('query');
+    const ids = await Promise.all(Array.from({ length: 12 }, async (_, i) => {
+      const id = await insertTask('create_customer', 'unused');
+      await b.db.query(`update task set input = $2 where id = $1`, [id, JSON.stringify({ name: `Listener ${i}` })]);
+      return id;
+    }));
+    await Promise.all(ids.map((id) => runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 5 } })));
+    assert.equal((await b.db.query(`select count(*)::int as n from customer where name like 'Listener %'`)).rows[0].n, 12);
+    assert.equal(client.listenerCount('query'), before);
+  });
 });
