@@ -54,6 +54,8 @@ const BENCH_MAX_BACKLOG = 2000;
 const EXTRA_ENV = Object.fromEntries((args.set ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 /** Turns each of baseline and bureau (Redis) take under each load. */
 const ROUNDS = args.rounds ? Math.max(1, Number(args.rounds)) : 2;
+/** JSON.stringify replacer for the result files: raw latency samples stay out. */
+const withoutSamples = (k: string, v: unknown): unknown => (k === 'latencies' || k === 'replyLatencies' ? undefined : v);
 const phases = new Set((args.only ?? 'baseline,bureau,pg,mixed,overload').split(','));
 const log = (m: string) => process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
@@ -410,7 +412,7 @@ async function main(): Promise<void> {
     const actions = args.actions ? Number(args.actions) : 100_000;
     const soak = await runSoak(svc, users, actions);
     const out = { kind: 'soak', date: new Date(started).toISOString(), machine, versions: versions(), services: svc.describe, durationSeconds: Math.round((Date.now() - started) / 1000), soak };
-    writeFileSync(path.join(RESULTS, 'soak.json'), JSON.stringify(out, (k, v: unknown) => (k === 'latencies' || k === 'replyLatencies' ? undefined : v), 2) + '\n');
+    writeFileSync(path.join(RESULTS, 'soak.json'), JSON.stringify(out, withoutSamples, 2) + '\n');
     const table = renderTable({ soak: out } as unknown as BenchResult);
     process.stdout.write('\n' + table + '\n');
     if (!args['no-docs']) renderDocs(path.join(ROOT, 'docs', 'benchmarks.md'), { soak: out });
@@ -433,7 +435,7 @@ async function main(): Promise<void> {
   result.durationSeconds = Math.round((Date.now() - started) / 1000);
   result.loadAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(result, (k, v: unknown) => (k === 'latencies' || k === 'replyLatencies' ? undefined : v), 2) + '\n');
+  writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(result, withoutSamples, 2) + '\n');
   const table = renderTable(result);
   process.stdout.write('\n' + table + '\n');
   if (!args['no-docs']) renderDocs(path.join(ROOT, 'docs', 'benchmarks.md'), { bench: result, table });

@@ -91,27 +91,28 @@ export function rssKiB(pid: number): number {
   }
 }
 
-/** CPU time (user + system, ms) a process has used so far (Linux /proc). */
-export function cpuMs(pid: number): number {
+/** The fields of `/proc/PID/stat` after the command name (field 3 onwards), or null when the process is gone. */
+function statFields(pid: number | string): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return (ticks * 1000) / 100;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0;
+    return null;
   }
+}
+
+const TICK_MS = 1000 / 100;
+
+/** CPU time (user + system, ms) a process has used so far (Linux /proc). */
+export function cpuMs(pid: number): number {
+  const f = statFields(pid);
+  return f ? (Number(f[11]) + Number(f[12])) * TICK_MS : 0;
 }
 
 /** CPU time (ms) the children a process has reaped used (cutime + cstime): a postmaster's autovacuum workers and closed backends. */
 function reapedCpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
-  } catch {
-    return 0;
-  }
+  const f = statFields(pid);
+  return f ? (Number(f[13]) + Number(f[14])) * TICK_MS : 0;
 }
 
 /** CPU time (ms) of a process and all of its children, live or reaped (a postmaster, its backends and its autovacuum workers). */
@@ -119,13 +120,7 @@ export function treeCpuMs(root: number): number {
   let total = cpuMs(root) + reapedCpuMs(root);
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === root) total += cpuMs(Number(entry));
-    } catch {
-      /* gone */
-    }
+    if (Number(statFields(entry)?.[1]) === root) total += cpuMs(Number(entry));
   }
   return total;
 }

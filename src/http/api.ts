@@ -13,7 +13,7 @@ import type { Logger } from '../infra/logger.js';
 import type { Accounts } from '../domains/accounts/service.js';
 import { InvitationLinks } from '../domains/invitations/links.js';
 import { isFinalTask } from '../pipeline/feed-store.js';
-import type { Tasks } from '../pipeline/tasks.js';
+import { takesQuickSubmit, type Tasks } from '../pipeline/tasks.js';
 import type { Waiters } from '../realtime/waiters.js';
 import type { RateLimitStore } from '../infra/rate-limit-store.js';
 import { actionCatalogue } from './catalogue.js';
@@ -155,7 +155,7 @@ export function apiRouter(deps: ApiDeps): { router: Router; post: Middleware } {
     // The usual case (a queued action, a good session, valid data) is one statement: session check and task
     // record together. Anything else goes the step-by-step way below, which names the problem in its order:
     // 401, 403, then 400.
-    const quick = def.mode === 'queued' && token && def.input.safeParse(data).success ? await deps.tasks.submitWithSession(deps.orm.em, tokenHash(token), def, data, task.key) : null;
+    const quick = def.mode === 'queued' && takesQuickSubmit(def) && token && def.input.safeParse(data).success ? await deps.tasks.submitWithSession(deps.orm.em, tokenHash(token), def, data, task.key) : null;
     let user: Actor & { kind: 'user' };
     let submitted: { id: number; status: string; created: boolean };
     if (quick) {

@@ -6,12 +6,16 @@ import makeKnex from 'knex/lib/knex-builder/make-knex.js';
 import { AppError } from '../core/errors.js';
 import type { Orm } from './db.js';
 
-/** The slice of node-postgres' client this file uses (simple-query protocol: several statements, one round trip). */
-interface PgConnection {
+/**
+ * The slice of node-postgres' client the pipeline uses: a simple query (several
+ * statements, one round trip, an array of results) or a named prepared one.
+ */
+export interface PgConnection {
   query(text: string): Promise<pg.QueryResult | pg.QueryResult[]>;
+  query(q: { name: string; text: string; values: unknown[] }): Promise<pg.QueryResult>;
 }
-/** The slice of knex's client this file uses. */
-interface KnexClient {
+/** The slice of knex's client (the pool's, or a transaction's) the pipeline uses. */
+export interface KnexClient {
   acquireConnection(): Promise<PgConnection>;
   releaseConnection(connection: PgConnection): Promise<unknown>;
 }
@@ -49,14 +53,17 @@ export interface Statement {
   text: string;
 }
 
-/** A statement with its values, or literal SQL. */
-export type Sql = string | { statement: Statement; values: readonly unknown[] };
+/** A statement with its values. */
+export interface Call {
+  statement: Statement;
+  values: readonly unknown[];
+}
 
 /** How a quick transaction ends: optionally a last statement, sent with COMMIT unless something must run between them. */
 export interface Ending<T> {
   value: T;
   /** Run last inside the transaction; its rows come back as `lastRows`. */
-  last?: Sql;
+  last?: Call;
   /** Runs after `last` and before COMMIT (e.g. handing mail to SMTP); `last` then takes a round trip of its own. */
   beforeCommit?: () => Promise<void>;
 }
@@ -72,12 +79,11 @@ const transactors = new WeakMap<PgConnection, unknown>();
 /** The statements prepared on each connection, by name. */
 const preparedOn = new WeakMap<PgConnection, Set<string>>();
 
-function render(sql: Sql, opts: QuickOptions): string {
-  if (typeof sql === 'string') return sql;
-  return opts.sqlPrepare ? `EXECUTE ${sql.statement.name}(${sql.values.map(literal).join(', ')})` : inline(sql.statement.text, sql.values);
+function render(call: Call, opts: QuickOptions): string {
+  return opts.sqlPrepare ? `EXECUTE ${call.statement.name}(${call.values.map(literal).join(', ')})` : inline(call.statement.text, call.values);
 }
 
-/** PREPAREs every statement on a connection that has none yet (one round trip, once per connection). */
+/** PREPAREs the statements a connection does not have yet (a round trip each, once per connection). */
 async function prepareOn(connection: PgConnection, opts: QuickOptions): Promise<void> {
   if (!opts.sqlPrepare) return;
   let names = preparedOn.get(connection);
@@ -138,7 +144,7 @@ function transactorFor(client: KnexClient, connection: PgConnection): unknown {
 export async function quickTransaction<T>(
   orm: Orm,
   opts: QuickOptions,
-  first: Sql,
+  first: Call,
   body: (em: EntityManager, firstRows: unknown[]) => Promise<Ending<T>>,
 ): Promise<{ value: T; lastRows: unknown[] }> {
   const client = orm.em.getConnection().getKnex().client as unknown as KnexClient;

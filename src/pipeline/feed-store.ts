@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ErrorBody } from '../core/errors.js';
 import { sql } from '../infra/db.js';
 import type { FeedMessage } from '../infra/feed-bus.js';
-import { inline, type Statement } from '../infra/quick-transaction.js';
+import { inline, type Call, type Statement } from '../infra/quick-transaction.js';
 import { prepared } from './prepared.js';
 
 export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -80,7 +80,7 @@ export function finishStatement(
   status: TaskStatus,
   outcome: { result?: unknown; error?: ErrorBody },
   opts: { countAttempt?: boolean } = {},
-): { sql: { statement: Statement; values: unknown[] }; message: (rows: unknown[]) => FeedMessage | null } {
+): { sql: Call; message: (rows: unknown[]) => FeedMessage | null } {
   const body = resultBody(task, status, outcome);
   const result = outcome.result === undefined ? null : JSON.stringify(outcome.result);
   const error = outcome.error ? JSON.stringify(outcome.error) : null;

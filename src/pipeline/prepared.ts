@@ -1,13 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-
-/** The slice of knex's client and node-postgres' connection this file uses. */
-interface PgConnection {
-  query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-}
-interface KnexClient {
-  acquireConnection(): Promise<PgConnection>;
-  releaseConnection(connection: PgConnection): Promise<unknown>;
-}
+import type { KnexClient } from '../infra/quick-transaction.js';
 
 /**
  * A named prepared statement (`$1`... placeholders) on `em`'s connection: its

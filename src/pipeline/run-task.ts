@@ -49,7 +49,8 @@ const RUNNING_NOTICE_MS = 250;
  */
 export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' | 'attemptsMade' | 'opts'>): Promise<void> {
   const taskId = job.data.taskId;
-  if (!Number.isSafeInteger(taskId) || taskId <= 0) throw new AppError('VALIDATION_FAILED', `A job names no task (taskId ${String(taskId)}).`);
+  // A job written by hand or by other code may name no task: there is nothing to run, and retrying will not change that.
+  if (!Number.isSafeInteger(taskId) || taskId <= 0) return void deps.log.warn({ taskId: String(taskId) }, 'job names no task; nothing to run');
   const fresh = () => deps.orm.em.fork() as EntityManager;
   const seen: { task: TaskRow | null; running: NodeJS.Timeout | null } = { task: null, running: null };
   let log = deps.log;

@@ -74,6 +74,11 @@ const SUBMIT_WITH_SESSIONS = `
   ), o as (insert into outbox (task_id, queue) select id, queue from t)
   select a.n, a.task_id, a.id, a.tenant_id, a.email, a.role, a.level from a join t on t.id = a.task_id`;
 
+/** Whether `Tasks.submitWithSession` may record this action: it has its own queue and no rate limit (both need the actor first). */
+export function takesQuickSubmit(def: QueuedAction): boolean {
+  return def.worker !== 'caller' && !def.rateLimit;
+}
+
 /** Web-side task operations: submit (task + outbox in one statement), read, cancel. */
 export class Tasks {
   constructor(
@@ -125,10 +130,11 @@ export class Tasks {
    * task of the key. Input must have passed the action's schema already.
    */
   async submitWithSession(em: EntityManager, sessionHash: string, def: QueuedAction, input: unknown, key?: string): Promise<{ actor: Actor & { kind: 'user' }; id: number } | null> {
-    if (def.worker === 'caller' || def.rateLimit || def.roles === 'public') return null;
+    if (!takesQuickSubmit(def) || def.roles === 'public') return null;
     const roles = def.roles.join(',');
     await this.backpressure?.check(def.worker);
     return new Promise((resolve) => {
+      // Callers pass the pool's entity manager (no transaction): the batch runs on the first one's.
       if (!this.quick.length) setImmediate(() => void this.submitQuickBatch(em));
       this.quick.push({ sessionHash, roles, action: def.name, queue: def.worker, input: JSON.stringify(input), key: key ?? null, resolve });
     });

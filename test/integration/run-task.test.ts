@@ -145,4 +145,12 @@ describe('runTask (the worker side of the pipeline)', () => {
     assert.equal((await b.db.query(`select count(*)::int as n from customer where name like 'Listener %'`)).rows[0].n, 12);
     assert.equal(client.listenerCount('query'), before);
   });
+
+  it('completes a job that names no task without running anything or retrying', async () => {
+    const before = (await b.db.query('select count(*)::int as n from task where status <> \'queued\'')).rows[0].n;
+    for (const taskId of [0, -1, 1.5, Number.NaN, 'x' as unknown as number, undefined as unknown as number]) {
+      await runTask(deps, { data: { taskId }, attemptsMade: 0, opts: { attempts: 5 } });
+    }
+    assert.equal((await b.db.query('select count(*)::int as n from task where status <> \'queued\'')).rows[0].n, before);
+  });
 });
