@@ -4,7 +4,14 @@ import type { Actor, Role } from './roles.js';
 /** The queue each role's own work runs on (`worker: 'caller'`). */
 const ROLE_QUEUE: Record<Role, WorkerKind> = { admin: 'admin', compliance: 'compliance', service: 'service' };
 
-/** Every action by wire name. Built once from the domains' definitions; a duplicate name throws. */
+/**
+ * Input fields a queued action may not take: its input is stored in the task row
+ * and copied into its job (Redis), so a password or token belongs to an inline
+ * action (`login`, `accept_invitation`), which stores neither.
+ */
+const SECRET_FIELD = /pass(word|phrase)?$|token|secret/i;
+
+/** Every action by wire name. Built once from the domains' definitions; a duplicate name or a queued action taking a secret throws. */
 export class Registry {
   private readonly byName = new Map<string, ActionDefinition>();
 
@@ -12,6 +19,8 @@ export class Registry {
     for (const a of actions) {
       if (this.byName.has(a.name)) throw new Error(`duplicate action name: ${a.name}`);
       if (!/^[a-z][a-z0-9_]*$/.test(a.name)) throw new Error(`action names are snake_case: ${a.name}`);
+      const secret = a.mode === 'queued' ? Object.keys((a.input as { shape?: object }).shape ?? {}).find((k) => SECRET_FIELD.test(k)) : undefined;
+      if (secret) throw new Error(`${a.name} is queued, so its input is stored and copied into its job; "${secret}" looks like a secret: take it in an inline action`);
       this.byName.set(a.name, a);
     }
   }

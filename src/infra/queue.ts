@@ -3,15 +3,34 @@ import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from './logger.js';
 
-/** A job carries the task id only: the worker reads the task (and its input) from PostgreSQL. */
+/**
+ * A task as the door recorded it, for a worker to start from while it locks and
+ * reads the row (see `runTask`). Queued actions take no secrets (passwords and
+ * tokens go to inline actions), so a copy holds nothing the task row does not.
+ */
+export interface TaskCopy {
+  tenant_id: number;
+  actor_id: number | null;
+  action: string;
+  input: unknown;
+  /** The submitter as the door checked it (what the task row's read joins in). */
+  actor: { id: number; tenant_id: number; role: string; level: number; email: string; status: string } | null;
+}
+
+/**
+ * A job names its task; a job the door dispatches also carries a copy of it. The
+ * task row in PostgreSQL is the truth: a worker commits only what agrees with it.
+ */
 export interface JobData {
   taskId: number;
+  copy?: TaskCopy;
 }
 
 export interface Dispatch {
   taskId: number;
   queue: string;
   runAt: Date | null;
+  copy?: TaskCopy;
 }
 
 export const jobIdFor = (taskId: number): string => `t-${taskId}`;
@@ -66,7 +85,7 @@ export class Queues {
         this.queue(name).addBulk(
           list.map((it) => ({
             name: 'task',
-            data: { taskId: it.taskId },
+            data: it.copy ? { taskId: it.taskId, copy: it.copy } : { taskId: it.taskId },
             opts: {
               jobId: jobIdFor(it.taskId),
               delay: it.runAt ? Math.max(0, it.runAt.getTime() - now) : 0,

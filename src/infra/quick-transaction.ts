@@ -76,6 +76,39 @@ export interface QuickOptions {
 }
 
 const transactors = new WeakMap<PgConnection, unknown>();
+/**
+ * A speculative transaction's opening (`BEGIN` and its first statement), waiting
+ * on its connection to travel in front of the body's first query. `accept` judges
+ * the first statement's rows.
+ */
+interface Head {
+  text: string;
+  accept: (rows: unknown[]) => boolean;
+}
+const heads = new WeakMap<PgConnection, Head>();
+
+/** Thrown into a speculative body when its first statement's rows were not accepted; the transaction rolls back. */
+export class HeadRejected extends Error {
+  constructor() {
+    super('The first statement of the transaction did not confirm what the body assumed.');
+  }
+}
+
+/** Sends a connection's waiting head, alone or in front of `text`, and returns the results after the head's two. */
+async function sendHead(connection: PgConnection, head: Head, text?: string): Promise<pg.QueryResult[]> {
+  heads.delete(connection);
+  const results = (await connection.query(text === undefined ? head.text : `${head.text}; ${text}`)) as pg.QueryResult[];
+  if (!head.accept(results[1]?.rows ?? [])) throw new HeadRejected();
+  return results.slice(2);
+}
+
+/** What knex's postgres client hands its `_query`. */
+interface KnexQuery {
+  sql: string;
+  bindings?: unknown[];
+  options?: object;
+  response?: unknown;
+}
 /** The statements prepared on each connection, by name. */
 const preparedOn = new WeakMap<PgConnection, Set<string>>();
 
@@ -119,6 +152,20 @@ function transactorFor(client: KnexClient, connection: PgConnection): unknown {
     for (const field of CLIENT_FIELDS) trxClient[field] = pool[field];
     trxClient.transacting = true;
     for (const event of ['start', 'query', 'query-error', 'query-response']) trxClient.on(event, (...args: unknown[]) => pool.emit(event, ...args));
+    // A query whose connection still holds a speculative head takes the head with it (one round trip for both).
+    // MikroORM sends its queries with the values inlined; one with bindings or options lets the head go first.
+    const plainQuery = trxClient._query as (connection: PgConnection, obj: KnexQuery) => Promise<KnexQuery>;
+    trxClient._query = async function (this: unknown, conn: PgConnection, obj: KnexQuery): Promise<KnexQuery> {
+      const head = heads.get(conn);
+      if (!head) return plainQuery.call(this, conn, obj);
+      if (obj.bindings?.length || (obj.options && Object.keys(obj.options).length)) {
+        await sendHead(conn, head);
+        return plainQuery.call(this, conn, obj);
+      }
+      const own = await sendHead(conn, head, obj.sql);
+      obj.response = own.length === 1 ? own[0] : own;
+      return obj;
+    };
     trxClient.acquireConnection = () => Promise.resolve(connection);
     trxClient.releaseConnection = () => Promise.resolve();
     const handle = makeKnex(trxClient) as { isTransaction?: boolean };
@@ -147,14 +194,50 @@ export async function quickTransaction<T>(
   first: Call,
   body: (em: EntityManager, firstRows: unknown[]) => Promise<Ending<T>>,
 ): Promise<{ value: T; lastRows: unknown[] }> {
+  return transaction(orm, opts, async (connection, em) => {
+    const opened = (await connection.query(`BEGIN; ${render(first, opts)}`)) as pg.QueryResult[];
+    return body(em, opened[1]?.rows ?? []);
+  });
+}
+
+/**
+ * A quick transaction whose body starts before its first statement has answered:
+ * BEGIN and `first` wait on the connection and go out in front of the body's
+ * first query, in the same message, so PostgreSQL runs `first` (a row lock, say)
+ * before anything the body sends. When `first`'s rows come back, `accept` judges
+ * them; if it refuses them, the body's query throws `HeadRejected` and the
+ * transaction rolls back. A body that sends no query has `first` sent alone
+ * before its last statement. So nothing the body wrote commits unless `accept`
+ * said yes, and one round trip is saved whenever the body queries at all.
+ */
+export async function speculativeTransaction<T>(
+  orm: Orm,
+  opts: QuickOptions,
+  first: Call,
+  accept: (rows: unknown[]) => boolean,
+  body: (em: EntityManager) => Promise<Ending<T>>,
+): Promise<{ value: T; lastRows: unknown[] }> {
+  return transaction(orm, opts, async (connection, em) => {
+    heads.set(connection, { text: `BEGIN; ${render(first, opts)}`, accept });
+    const end = await body(em);
+    const head = heads.get(connection);
+    if (head) await sendHead(connection, head);
+    return end;
+  });
+}
+
+async function transaction<T>(
+  orm: Orm,
+  opts: QuickOptions,
+  body: (connection: PgConnection, em: EntityManager) => Promise<Ending<T>>,
+): Promise<{ value: T; lastRows: unknown[] }> {
   const client = orm.em.getConnection().getKnex().client as unknown as KnexClient;
   const connection = await client.acquireConnection();
   try {
     await prepareOn(connection, opts);
-    const opened = (await connection.query(`BEGIN; ${render(first, opts)}`)) as pg.QueryResult[];
     const em = orm.em.fork() as EntityManager;
     em.setTransactionContext(transactorFor(client, connection));
-    const end = await body(em, opened[1]?.rows ?? []);
+    const end = await body(connection, em);
     let lastRows: unknown[] = [];
     let commit: pg.QueryResult;
     if (end.last !== undefined && !end.beforeCommit) {
@@ -169,9 +252,10 @@ export async function quickTransaction<T>(
     if (commit.command !== 'COMMIT') throw Object.assign(new Error('The transaction was aborted by an earlier error.'), { code: '25P02' });
     return { value: end.value, lastRows };
   } catch (err) {
-    // Also after a failed BEGIN (PostgreSQL only warns when no transaction is open). A broken connection fails
-    // here too: knex's pool sees it disposed and never lends it again.
-    await connection.query('ROLLBACK').catch(() => undefined);
+    // A head never sent opened nothing; otherwise roll back, also after a failed BEGIN (PostgreSQL only warns
+    // when no transaction is open). A broken connection fails here too: knex's pool sees it disposed and never
+    // lends it again.
+    if (!heads.delete(connection)) await connection.query('ROLLBACK').catch(() => undefined);
     if ((err as { code?: string }).code === '26000') {
       preparedOn.delete(connection);
       throw new AppError('UNAVAILABLE', 'The database session lost its prepared statements; retry.');

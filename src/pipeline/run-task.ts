@@ -7,8 +7,9 @@ import type { Actor } from '../core/roles.js';
 import { mayRun } from '../core/define-action.js';
 import { sql, type Orm } from '../infra/db.js';
 import type { FeedBus, FeedMessage } from '../infra/feed-bus.js';
-import type { Dispatch, Job, JobData } from '../infra/queue.js';
-import { quickTransaction, type Ending, type Statement } from '../infra/quick-transaction.js';
+import { isDeepStrictEqual } from 'node:util';
+import type { Dispatch, Job, JobData, TaskCopy } from '../infra/queue.js';
+import { quickTransaction, speculativeTransaction, type Ending, type Statement } from '../infra/quick-transaction.js';
 import type { Mailer } from '../infra/mailer.js';
 import { actorFromRow } from '../domains/accounts/service.js';
 import { buildContext, Effects } from './effects.js';
@@ -27,14 +28,9 @@ export interface WorkerDeps {
   mailer?: Mailer;
 }
 
-interface TaskRow {
+/** The task as its transaction's first statement reads it (`TaskCopy` is the same without the id). */
+interface TaskRow extends TaskCopy {
   id: number;
-  tenant_id: number;
-  actor_id: number | null;
-  action: string;
-  input: unknown;
-  attempts: number;
-  actor: { id: number; tenant_id: number; role: string; level: number; email: string; status: string } | null;
 }
 
 /** A task still running this long after it started gets a live `running` notice (never replayed, without seq). */
@@ -46,6 +42,13 @@ const RUNNING_NOTICE_MS = 250;
  * row until commit (the inbox mark), and a task that is no longer queued or
  * running is never run again. A concurrent duplicate waits on that lock and
  * then finds the task finished.
+ *
+ * A job the door wrote carries a copy of its task. The handler then starts from
+ * the copy while the lock-and-read travels in front of its first query (one
+ * round trip fewer); the transaction commits only if the row read under the lock
+ * is the copy, its task still queued or running and its submitter unchanged and
+ * active. Anything else, and any failure before that row was read, rolls the
+ * attempt back and runs it again the plain way, from the row.
  */
 export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' | 'attemptsMade' | 'opts'>): Promise<void> {
   const taskId = job.data.taskId;
@@ -54,20 +57,45 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
   const fresh = () => deps.orm.em.fork() as EntityManager;
   const seen: { task: TaskRow | null; running: NodeJS.Timeout | null } = { task: null, running: null };
   let log = deps.log;
+  const quick = { sqlPrepare: deps.config.sqlPrepare, statements: QUICK_STATEMENTS };
+  const start = { statement: START, values: [taskId] };
+  const begin = (task: TaskRow) => {
+    log = deps.log.child({ taskId, action: task.action });
+    // The live `running` notice goes out only for a task still running after RUNNING_NOTICE_MS: a quick task's result says it all.
+    const actorId = task.actor_id;
+    if (actorId !== null && !seen.running) {
+      seen.running = setTimeout(() => void deps.bus.publish([{ userId: actorId, seq: null, taskId, body: resultBody(task, 'running', {}) }]).catch(() => undefined), RUNNING_NOTICE_MS);
+    }
+  };
   try {
-    // BEGIN travels with the lock-and-read of the task, COMMIT with the statement that finishes it.
-    const { value: outcome, lastRows } = await quickTransaction(deps.orm, { sqlPrepare: deps.config.sqlPrepare, statements: QUICK_STATEMENTS }, { statement: START, values: [taskId] }, async (tem, rows) => {
-      const task = (rows[0] as TaskRow | undefined) ?? null;
-      if (!task) return { value: null };
-      seen.task = task;
-      log = deps.log.child({ taskId, action: task.action });
-      // The live `running` notice goes out only for a task still running after RUNNING_NOTICE_MS: a quick task's result says it all.
-      const actorId = task.actor_id;
-      if (actorId !== null) {
-        seen.running = setTimeout(() => void deps.bus.publish([{ userId: actorId, seq: null, taskId, body: resultBody(task, 'running', {}) }]).catch(() => undefined), RUNNING_NOTICE_MS);
-      }
-      return execute(deps, tem, task, log);
-    });
+    const copy = job.data.copy ? { id: taskId, ...job.data.copy } : null;
+    const speculated = copy
+      ? await speculativeTransaction(
+          deps.orm,
+          quick,
+          start,
+          (rows) => {
+            const row = rows[0] as TaskRow | undefined;
+            if (!row || !sameTask(row, copy)) return false;
+            seen.task = row;
+            return true;
+          },
+          (tem) => (begin(copy), execute(deps, tem, copy, log)),
+        ).catch((err: unknown) => {
+          // Failed before the row was read, or the row is not the copy: nothing was written; run it from the row.
+          if (seen.task) throw err;
+          return null;
+        })
+      : null;
+    const { value: outcome, lastRows } =
+      speculated ??
+      (await quickTransaction(deps.orm, quick, start, async (tem, rows) => {
+        const task = (rows[0] as TaskRow | undefined) ?? null;
+        if (!task) return { value: null };
+        seen.task = task;
+        begin(task);
+        return execute(deps, tem, task, log);
+      }));
     if (seen.running) clearTimeout(seen.running);
     if (!outcome) return republish(deps, fresh(), taskId);
     const own = outcome.finish(lastRows);
@@ -98,6 +126,11 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
   }
 }
 
+/** Whether the row read under the lock is the job's copy of the task (its input compared as JSON values). */
+function sameTask(row: TaskRow, copy: TaskRow): boolean {
+  return row.action === copy.action && row.tenant_id === copy.tenant_id && row.actor_id === copy.actor_id && isDeepStrictEqual(row.actor, copy.actor) && isDeepStrictEqual(row.input, copy.input);
+}
+
 /** Counts a delivery that did not finish the task and marks it running (retry and failure paths). */
 const MARK_ATTEMPT = `update task set status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now())
   where id = ? and status in ('queued', 'running')`;
@@ -109,7 +142,7 @@ const MARK_ATTEMPT = `update task set status = 'running', attempts = attempts + 
  */
 const START: Statement = {
   name: 'bureau_task_start',
-  text: `select id, tenant_id, actor_id, action, input, attempts,
+  text: `select id, tenant_id, actor_id, action, input,
       (select json_build_object('id', u.id, 'tenant_id', u.tenant_id, 'role', u.role, 'level', u.level, 'email', u.email, 'status', u.status)
          from app_user u where u.id = task.actor_id) as actor
     from task where id = $1 and status in ('queued', 'running') for update`,

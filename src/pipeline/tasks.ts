@@ -7,6 +7,7 @@ import type { Actor } from '../core/roles.js';
 import { sql } from '../infra/db.js';
 import { actorFromRow } from '../domains/accounts/service.js';
 import type { FeedBus } from '../infra/feed-bus.js';
+import type { TaskCopy } from '../infra/queue.js';
 import { finishTask } from './feed-store.js';
 import type { Backpressure } from './backpressure.js';
 import type { Outbox } from './outbox.js';
@@ -46,6 +47,8 @@ interface QuickSubmit {
   roles: string;
   action: string;
   queue: string;
+  /** The parsed input, and as JSON text for the statement. */
+  value: unknown;
   input: string;
   key: string | null;
   resolve: (r: { actor: Actor & { kind: 'user' }; id: number } | null) => void;
@@ -109,7 +112,7 @@ export class Tasks {
       [actor.tenantId, actor.id, def.name, queue, JSON.stringify(input), key ?? null],
     );
     if (rows[0]) {
-      this.outbox.dispatchSoon([{ taskId: rows[0].id, queue, runAt: null }]);
+      this.outbox.dispatchSoon([{ taskId: rows[0].id, queue, runAt: null, copy: copyOf(def.name, input, actor) }]);
       return { id: rows[0].id, status: 'queued', action: def.name, created: true };
     }
     const [first] = await sql<{ id: number; status: string; action: string }>(em, 'select id, status, action from task where actor_id = ? and idem_key = ?', [actor.id, key]);
@@ -136,7 +139,7 @@ export class Tasks {
     return new Promise((resolve) => {
       // Callers pass the pool's entity manager (no transaction): the batch runs on the first one's.
       if (!this.quick.length) setImmediate(() => void this.submitQuickBatch(em));
-      this.quick.push({ sessionHash, roles, action: def.name, queue: def.worker, input: JSON.stringify(input), key: key ?? null, resolve });
+      this.quick.push({ sessionHash, roles, action: def.name, queue: def.worker, value: input, input: JSON.stringify(input), key: key ?? null, resolve });
     });
   }
 
@@ -160,13 +163,15 @@ export class Tasks {
       // Nothing was recorded: every request takes the step-by-step path, which reports its own error.
       this.log?.warn({ err: (err as Error).message, count: batch.length }, 'quick submit failed; taking the step-by-step path');
     }
-    const byRow = new Map(rows.map((r) => [r.n, r]));
+    const byRow = new Map(rows.map((r) => [r.n, { id: r.task_id, actor: actorFromRow(r) as Actor & { kind: 'user' } }]));
     // The jobs go out before the replies: a worker can start while the 202s are written.
-    this.outbox.dispatchNow(batch.flatMap((b, i) => (byRow.has(i + 1) ? [{ taskId: byRow.get(i + 1)!.task_id, queue: b.queue, runAt: null }] : [])));
-    batch.forEach((b, i) => {
-      const r = byRow.get(i + 1);
-      b.resolve(r ? { actor: actorFromRow(r) as Actor & { kind: 'user' }, id: r.task_id } : null);
-    });
+    this.outbox.dispatchNow(
+      batch.flatMap((b, i) => {
+        const r = byRow.get(i + 1);
+        return r ? [{ taskId: r.id, queue: b.queue, runAt: null, copy: copyOf(b.action, b.value, r.actor) }] : [];
+      }),
+    );
+    batch.forEach((b, i) => b.resolve(byRow.get(i + 1) ?? null));
   }
 
   /** A task, to its owner or an admin of its tenant; anyone else gets 404. */
@@ -188,6 +193,17 @@ export class Tasks {
     if (message) await this.bus.publish([message]).catch(() => undefined);
     return this.get(em, actor, id);
   }
+}
+
+/** The job's copy of a task the door just recorded for `actor` (an active user: the door checked). */
+function copyOf(action: string, input: unknown, actor: Actor & { kind: 'user' }): TaskCopy {
+  return {
+    tenant_id: actor.tenantId,
+    actor_id: actor.id,
+    action,
+    input,
+    actor: { id: actor.id, tenant_id: actor.tenantId, role: actor.role, level: actor.level, email: actor.email, status: 'active' },
+  };
 }
 
 function canSee(actor: Actor, t: { actor_id: number | null }): boolean {

@@ -7,7 +7,7 @@ import { openOrm } from '../../src/infra/db.js';
 import { pickFreePort } from '../../src/infra/free-port.js';
 import { loadDemo } from '../../fixtures/demo.js';
 import { DEMO_PASSWORD, TEST_PG, TEST_REDIS, dropRedisPrefix, openFeed } from '../helpers/bureau.js';
-import { readProcfile, spawnProc, waitForPing, type Proc } from '../helpers/procs.js';
+import { readProcfile, spawnProc, until, waitForPing, type Proc } from '../helpers/procs.js';
 
 const procfile = readProcfile();
 
@@ -26,15 +26,23 @@ describe('the Procfile processes, each on its own against DATABASE_URL and REDIS
     await admin.query(`create database ${dbName}`);
     await admin.end();
     port = await pickFreePort();
-    env = { ...process.env, DATABASE_URL: dbUrl, REDIS_URL: TEST_REDIS, QUEUE_PREFIX: `bp${id}`, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+    env = { ...process.env, DATABASE_URL: dbUrl, REDIS_URL: TEST_REDIS, QUEUE_PREFIX: `bp${id}`, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' };
     const release = spawnSync('sh', ['-c', procfile.get('release')!], { env, encoding: 'utf8', timeout: 60_000 });
     assert.equal(release.status, 0, release.stderr);
     const config = loadConfig({}, { databaseUrl: dbUrl, argon2: { memoryCost: 2048, timeCost: 1 } });
     const orm = await openOrm(config, { poolMax: 2 });
     await loadDemo(orm.em.fork(), DEMO_PASSWORD, config);
     await orm.close(true);
-    for (const name of procfile.keys()) if (name !== 'release') children.push(spawnProc(name, env));
+    // Each process says when it is up; info lines are read for that and not echoed.
+    const ready = new Set<string>();
+    const onLine = (name: string) => (line: string) => {
+      if (/"msg":"(workers ready|web listening)"/.test(line)) ready.add(name);
+      return /"level":30\b/.test(line);
+    };
+    for (const name of procfile.keys()) if (name !== 'release') children.push(spawnProc(name, env, { onLine: onLine(name) }));
     await waitForPing(`http://127.0.0.1:${port}`);
+    // A process still loading its modules has no SIGTERM handler yet: the last test needs every one of them up.
+    await until(() => ready.size === children.length, 60_000, 'every Procfile process to say it is ready');
   });
 
   after(async function () {

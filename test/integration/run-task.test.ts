@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { z } from 'zod';
 import { allActions } from '../../src/actions.js';
 import { defineAction, type ActionDefinition } from '../../src/core/define-action.js';
 import { AppError } from '../../src/core/errors.js';
 import { Registry } from '../../src/core/registry.js';
 import { Customer } from '../../src/domains/backoffice/entities.js';
+import type { TaskCopy } from '../../src/infra/queue.js';
 import { runTask, type WorkerDeps } from '../../src/pipeline/run-task.js';
 import { startTestBureau, type TestBureau } from '../helpers/bureau.js';
 
@@ -33,7 +35,7 @@ describe('runTask (the worker side of the pipeline)', () => {
   let deps: WorkerDeps;
   before(async () => {
     b = await startTestBureau({ workers: [] });
-    const registry = new Registry([...allActions, flaky('flaky_infra', 'UNAVAILABLE', 2), flaky('flaky_rule', 'NOT_FOUND', 5), flaky('flaky_spent', 'UNAVAILABLE', 9)] as ActionDefinition[]);
+    const registry = new Registry([...allActions, flaky('flaky_infra', 'UNAVAILABLE', 2), flaky('flaky_rule', 'NOT_FOUND', 5), flaky('flaky_spent', 'UNAVAILABLE', 9), flaky('flaky_copied', 'UNAVAILABLE', 2)] as ActionDefinition[]);
     deps = { orm: b.rt.orm, config: b.config, log: b.rt.log, registry, bus: b.rt.bus, outbox: b.rt.outbox, now: () => new Date() };
   });
   after(() => b.close());
@@ -152,5 +154,96 @@ describe('runTask (the worker side of the pipeline)', () => {
       await runTask(deps, { data: { taskId }, attemptsMade: 0, opts: { attempts: 5 } });
     }
     assert.equal((await b.db.query('select count(*)::int as n from task where status <> \'queued\'')).rows[0].n, before);
+  });
+
+  describe('a job carrying a copy of its task (as the door dispatches them)', () => {
+    let admin: NonNullable<TaskCopy['actor']>;
+    before(async () => {
+      const { rows } = await b.db.query(`select id, tenant_id, role, level, email, status from app_user where email = 'admin@acme.test'`);
+      admin = rows[0];
+    });
+    const copyOf = (action: string, input: unknown): TaskCopy => ({ tenant_id: admin.tenant_id, actor_id: admin.id, action, input, actor: { ...admin } });
+    async function insertWith(action: string, input: unknown): Promise<number> {
+      const id = await insertTask(action, 'unused');
+      await b.db.query(`update task set input = $2 where id = $1`, [id, JSON.stringify(input)]);
+      return id;
+    }
+    const named = async (name: string) => (await b.db.query(`select count(*)::int as n from customer where name = $1`, [name])).rows[0].n as number;
+    /** Messages the worker's pool sends to PostgreSQL while `fn` runs (each is one round trip). */
+    async function roundTrips(fn: () => Promise<void>): Promise<number> {
+      const original = pg.Client.prototype.query;
+      let n = 0;
+      pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+        n++;
+        return (original as (...a: unknown[]) => unknown).apply(this, args);
+      } as typeof original;
+      try {
+        await fn();
+      } finally {
+        pg.Client.prototype.query = original;
+      }
+      return n;
+    }
+
+    it('runs the handler in two round trips instead of three, committing the same result', async () => {
+      const warm = await insertWith('create_customer', { name: 'Copy warm' });
+      await runTask(deps, { data: { taskId: warm, copy: copyOf('create_customer', { name: 'Copy warm' }) }, attemptsMade: 0, opts: { attempts: 5 } });
+      const plain = await insertWith('create_customer', { name: 'Copy plain' });
+      const fromRow = await roundTrips(() => runTask(deps, { data: { taskId: plain }, attemptsMade: 0, opts: { attempts: 5 } }));
+      const id = await insertWith('create_customer', { name: 'Copy quick' });
+      const fromCopy = await roundTrips(() => runTask(deps, { data: { taskId: id, copy: copyOf('create_customer', { name: 'Copy quick' }) }, attemptsMade: 0, opts: { attempts: 5 } }));
+      assert.equal(fromRow, 3);
+      assert.equal(fromCopy, 2);
+      const t = await task(id);
+      assert.equal(t.status, 'succeeded');
+      assert.equal(t.attempts, 1);
+      assert.equal(t.result.name, 'Copy quick');
+      assert.equal(await named('Copy quick'), 1);
+    });
+
+    it('commits nothing from a copy that differs from the row, and runs the task from the row', async () => {
+      const id = await insertWith('create_customer', { name: 'Stored name' });
+      await runTask(deps, { data: { taskId: id, copy: copyOf('create_customer', { name: 'Forged name' }) }, attemptsMade: 0, opts: { attempts: 5 } });
+      assert.equal((await task(id)).result.name, 'Stored name');
+      assert.equal(await named('Stored name'), 1);
+      assert.equal(await named('Forged name'), 0);
+    });
+
+    it('does nothing for a copy whose task already finished, alone or delivered four times at once', async () => {
+      const id = await insertWith('create_customer', { name: 'Copy once' });
+      const job = { data: { taskId: id, copy: copyOf('create_customer', { name: 'Copy once' }) }, attemptsMade: 0, opts: { attempts: 5 } };
+      await Promise.all(Array.from({ length: 4 }, () => runTask(deps, job)));
+      await runTask(deps, job);
+      assert.equal(await named('Copy once'), 1);
+      assert.equal((await task(id)).attempts, 1);
+    });
+
+    it('fails the task when its submitter was deactivated after the door checked them', async () => {
+      const { rows } = await b.db.query(
+        `insert into app_user (tenant_id, email, role, level, status, password_hash) select tenant_id, 'copy-leaver@acme.test', role, level, 'active', password_hash from app_user where email = 'admin@acme.test' returning id, tenant_id, role, level, email, status`,
+      );
+      const leaver = rows[0];
+      const { rows: t } = await b.db.query(`insert into task (tenant_id, actor_id, action, queue, input, status) values ($1, $2, 'create_customer', 'admin', '{"name": "Left behind"}', 'queued') returning id`, [leaver.tenant_id, leaver.id]);
+      await b.db.query(`update app_user set status = 'disabled' where id = $1`, [leaver.id]);
+      const copy: TaskCopy = { tenant_id: leaver.tenant_id, actor_id: leaver.id, action: 'create_customer', input: { name: 'Left behind' }, actor: { ...leaver } };
+      await runTask(deps, { data: { taskId: t[0].id, copy }, attemptsMade: 0, opts: { attempts: 5 } });
+      const done = await task(t[0].id);
+      assert.equal(done.status, 'failed');
+      assert.equal(done.error.code, 'FORBIDDEN');
+      assert.equal(await named('Left behind'), 0);
+    });
+
+    it('runs a failing handler once per attempt, retrying and counting attempts as from the row', async () => {
+      const id = await insertTask('flaky_copied', 'copied');
+      const job = (attemptsMade: number) => ({ data: { taskId: id, copy: copyOf('flaky_copied', { label: 'copied' }) }, attemptsMade, opts: { attempts: 5 } });
+      await assert.rejects(runTask(deps, job(0)), /failure 1/);
+      await assert.rejects(runTask(deps, job(1)), /failure 2/);
+      await runTask(deps, job(2));
+      const t = await task(id);
+      assert.equal(t.status, 'succeeded');
+      assert.deepEqual(t.result, { calls: 3 });
+      assert.equal(t.attempts, 3);
+      assert.deepEqual(await customers('copied'), ['copied #3']);
+    });
   });
 });

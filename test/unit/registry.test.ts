@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
+import { z } from 'zod';
 import { buildRegistry } from '../../src/actions.js';
-import { WORKER_KINDS } from '../../src/core/define-action.js';
+import { defineAction, defineInlineAction, WORKER_KINDS } from '../../src/core/define-action.js';
+import { Registry } from '../../src/core/registry.js';
 import { ERROR_CATALOGUE } from '../../src/core/errors.js';
 import { ROLES } from '../../src/core/roles.js';
 import { actionsMarkdown, errorsMarkdown } from '../../src/docs/generate.js';
@@ -59,5 +61,16 @@ describe('the action registry (contract)', () => {
   it('lists every migration file in migrations/index.ts, in order', () => {
     const files = readdirSync('migrations').filter((f) => /^Migration\d+\.ts$/.test(f)).map((f) => f.replace(/\.ts$/, '')).sort();
     assert.deepEqual(migrationsList.map((m) => m.name), files);
+  });
+
+  it('refuses a queued action whose input takes a password or token (its input is copied into its job), and allows an inline one', () => {
+    const shape = (field: string) => z.strictObject({ [field]: z.string() });
+    const queued = (field: string) => defineAction({ name: 'q', summary: 'test action', roles: ['admin'], worker: 'admin', access: { ids: {}, owner: 'tenant' }, input: shape(field), example: { [field]: 'x' }, handler: async () => null });
+    for (const field of ['password', 'new_password', 'token', 'resetToken', 'api_secret']) {
+      assert.throws(() => new Registry([queued(field)]), new RegExp(`"${field}" looks like a secret`));
+    }
+    for (const field of ['name', 'passport_number', 'email']) assert.doesNotThrow(() => new Registry([queued(field)]));
+    const inline = defineInlineAction({ name: 'i', summary: 'test action', roles: 'public', access: { ids: {}, owner: 'tenant' }, input: shape('password'), example: { password: 'x' }, handler: async () => null });
+    assert.doesNotThrow(() => new Registry([inline]));
   });
 });
