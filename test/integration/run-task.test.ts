@@ -169,12 +169,18 @@ describe('runTask (the worker side of the pipeline)', () => {
       return id;
     }
     const named = async (name: string) => (await b.db.query(`select count(*)::int as n from customer where name = $1`, [name])).rows[0].n as number;
-    /** Messages the worker's pool sends to PostgreSQL while `fn` runs (each is one round trip). */
+    /**
+     * Messages (each one round trip) sent to PostgreSQL while `fn` runs that carry the task's own work: its
+     * transaction's statements and the handler's insert. The runtime's background loops (outbox relay and
+     * cleanup) and the once-per-connection PREPAREs are not counted.
+     */
     async function roundTrips(fn: () => Promise<void>): Promise<number> {
       const original = pg.Client.prototype.query;
       let n = 0;
       pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-        n++;
+        const first = args[0] as string | { text?: string } | undefined;
+        const text = typeof first === 'string' ? first : (first?.text ?? '');
+        if (!/^PREPARE /.test(text) && /bureau_task_start|bureau_finish|"customer"/.test(text)) n++;
         return (original as (...a: unknown[]) => unknown).apply(this, args);
       } as typeof original;
       try {
