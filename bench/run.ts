@@ -6,6 +6,7 @@
  *   npm run bench                       baseline, bureau (Redis), bureau (PostgreSQL queues), mixed, overload
  *   npm run bench -- --soak [--actions N]   N (default 100k) actions at 64 lanes; RSS, table sizes, Redis keys
  *   options: --seconds N (measured window per phase), --rounds N, --users N, --set KEY=VALUE (bureau config), --profile (--cpu-prof files),
+ *            --node-flags="F..." (node flags for every bureau process, e.g. --perf-basic-prof for `perf record`),
  *            --only a,b (phases: baseline, bureau, pg, mixed, overload), --no-docs (do not rewrite docs/benchmarks.md)
  */
 import { execFileSync } from 'node:child_process';
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     actions: { type: 'string' },
     seconds: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    'node-flags': { type: 'string' },
     only: { type: 'string' },
     'no-docs': { type: 'boolean', default: false },
     users: { type: 'string' },
@@ -400,7 +402,7 @@ async function main(): Promise<void> {
     queuePrefix: prefix,
     env: { MAX_BACKLOG: String(BENCH_MAX_BACKLOG), ...EXTRA_ENV },
     logDir: LOGS,
-    nodeFlags: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS, 'profiles')}`] : [],
+    nodeFlags: [...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS, 'profiles')}`] : []), ...(args['node-flags']?.split(/\s+/).filter(Boolean) ?? [])],
   });
   await release(redisMode('benchrelease'));
   const users = await seed(svc.databaseUrl);
