@@ -84,6 +84,7 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
         ).catch((err: unknown) => {
           // Failed before the row was read, or the row is not the copy: nothing was written; run it from the row.
           if (seen.task) throw err;
+          deps.log.debug({ taskId, err: (err as Error).message }, 'the job\'s copy of its task was not confirmed; running it from the row');
           return null;
         })
       : null;

@@ -180,7 +180,7 @@ describe('runTask (the worker side of the pipeline)', () => {
       pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
         const first = args[0] as string | { text?: string } | undefined;
         const text = typeof first === 'string' ? first : (first?.text ?? '');
-        if (!/^PREPARE /.test(text) && /bureau_task_start|bureau_finish|"customer"/.test(text)) n++;
+        if (!/^PREPARE /.test(text) && /bureau_task_start|bureau_finish|feed_cursor|"customer"/.test(text)) n++;
         return (original as (...a: unknown[]) => unknown).apply(this, args);
       } as typeof original;
       try {
@@ -205,6 +205,15 @@ describe('runTask (the worker side of the pipeline)', () => {
       assert.equal(t.attempts, 1);
       assert.equal(t.result.name, 'Copy quick');
       assert.equal(await named('Copy quick'), 1);
+    });
+
+    it('runs from the copy the same way with PG_SQL_PREPARE off, the lock-and-read inlined', async () => {
+      const id = await insertWith('create_customer', { name: 'Copy inlined' });
+      const job = { data: { taskId: id, copy: copyOf('create_customer', { name: 'Copy inlined' }) }, attemptsMade: 0, opts: { attempts: 5 } };
+      const sent = await roundTrips(() => runTask({ ...deps, config: { ...b.config, sqlPrepare: false } }, job));
+      assert.equal(sent, 2);
+      assert.equal((await task(id)).status, 'succeeded');
+      assert.equal(await named('Copy inlined'), 1);
     });
 
     it('commits nothing from a copy that differs from the row, and runs the task from the row', async () => {
