@@ -88,7 +88,7 @@ interface Head {
 const heads = new WeakMap<PgConnection, Head>();
 
 /** Thrown into a speculative body when its first statement's rows were not accepted; the transaction rolls back. */
-export class HeadRejected extends Error {
+class HeadRejected extends Error {
   constructor() {
     super('The first statement of the transaction did not confirm what the body assumed.');
   }

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ErrorBody } from '../core/errors.js';
 import { sql } from '../infra/db.js';
 import type { FeedMessage } from '../infra/feed-bus.js';
-import { inline, type Call, type Statement } from '../infra/quick-transaction.js';
+import type { Call, Statement } from '../infra/quick-transaction.js';
 import { prepared } from './prepared.js';
 
 export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -96,10 +96,14 @@ export function finishStatement(
   };
 }
 
-/** `finishStatement` run on `em`'s transaction, its values inlined (cancel and failure paths). */
-export async function finishTask(em: EntityManager, ...args: Parameters<typeof finishStatement>): Promise<FeedMessage | null> {
-  const { sql: call, message } = finishStatement(...args);
-  return message(await sql(em, inline(call.statement.text, call.values)));
+/**
+ * `finishStatement` without the attempt count, as a named prepared statement on
+ * `em`'s transaction (cancel and failure paths; the counted ones belong to the
+ * worker's quick transaction, which PREPAREs them itself under their names).
+ */
+export async function finishTask(em: EntityManager, task: Parameters<typeof finishStatement>[0], status: TaskStatus, outcome: { result?: unknown; error?: ErrorBody }): Promise<FeedMessage | null> {
+  const { sql: call, message } = finishStatement(task, status, outcome);
+  return message(await prepared(em, call.statement.name, call.statement.text, [...call.values]));
 }
 
 /** Appends one feed entry per user (notices); users sorted so two transactions never lock counters in opposite orders. */

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -7,7 +8,6 @@ import type { Actor } from '../core/roles.js';
 import { mayRun } from '../core/define-action.js';
 import { sql, type Orm } from '../infra/db.js';
 import type { FeedBus, FeedMessage } from '../infra/feed-bus.js';
-import { isDeepStrictEqual } from 'node:util';
 import type { Dispatch, Job, JobData, TaskCopy } from '../infra/queue.js';
 import { quickTransaction, speculativeTransaction, type Ending, type Statement } from '../infra/quick-transaction.js';
 import type { Mailer } from '../infra/mailer.js';

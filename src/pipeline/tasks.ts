@@ -47,9 +47,7 @@ interface QuickSubmit {
   roles: string;
   action: string;
   queue: string;
-  /** The parsed input, and as JSON text for the statement. */
-  value: unknown;
-  input: string;
+  input: unknown;
   key: string | null;
   resolve: (r: { actor: Actor & { kind: 'user' }; id: number } | null) => void;
 }
@@ -139,7 +137,7 @@ export class Tasks {
     return new Promise((resolve) => {
       // Callers pass the pool's entity manager (no transaction): the batch runs on the first one's.
       if (!this.quick.length) setImmediate(() => void this.submitQuickBatch(em));
-      this.quick.push({ sessionHash, roles, action: def.name, queue: def.worker, value: input, input: JSON.stringify(input), key: key ?? null, resolve });
+      this.quick.push({ sessionHash, roles, action: def.name, queue: def.worker, input, key: key ?? null, resolve });
     });
   }
 
@@ -155,7 +153,7 @@ export class Tasks {
         batch.map((b) => b.roles),
         batch.map((b) => b.action),
         batch.map((b) => b.queue),
-        batch.map((b) => b.input),
+        batch.map((b) => JSON.stringify(b.input)),
         batch.map((b) => b.key),
         new Date(),
       ]);
@@ -168,7 +166,7 @@ export class Tasks {
     this.outbox.dispatchNow(
       batch.flatMap((b, i) => {
         const r = byRow.get(i + 1);
-        return r ? [{ taskId: r.id, queue: b.queue, runAt: null, copy: copyOf(b.action, b.value, r.actor) }] : [];
+        return r ? [{ taskId: r.id, queue: b.queue, runAt: null, copy: copyOf(b.action, b.input, r.actor) }] : [];
       }),
     );
     batch.forEach((b, i) => b.resolve(byRow.get(i + 1) ?? null));
