@@ -50,8 +50,12 @@ export function ratios(r: BenchResult) {
   const p50one = ratio(b.lane1.latency.p50, base.lane1.latency.p50);
   const errors = b.lanes64.errors + b.lane1.errors;
   const lost = b.lanes64.lost + b.lane1.lost;
+  // CPU per action over every process (the driver's included): steadier than throughput on a shared machine.
+  const cpuTotal = (x: Budget | undefined) => (x ? Object.values(x.cpuMsPerAction).reduce((sum, v) => sum + v, 0) : undefined);
+  const cpu = ratio(cpuTotal(b.lanes64Budget), cpuTotal(base.lanes64Budget));
   return {
     throughput,
+    cpu,
     p95,
     p50one,
     errors,
@@ -117,6 +121,7 @@ export function renderTable(r: BenchResult & { soak?: unknown }): string {
     const mark = (ok: boolean) => (ok ? 'ok' : 'MISSED');
     out.push('');
     out.push(`- bureau/baseline (same run): completed/s ${q.throughput}x (target >= 0.5x, aim 0.7x: ${mark(q.pass.throughput)}), p95 ${q.p95}x (<= 2x: ${mark(q.pass.p95)}), 1-lane p50 ${q.p50one}x (<= 2x: ${mark(q.pass.p50one)}), errors ${q.errors} (${mark(q.pass.errors)}), lost ${q.lost} (${mark(q.pass.lost)})`);
+    if (q.cpu !== undefined) out.push(`- CPU per action at ${r.settings.lanes} lanes, every process: bureau/baseline ${q.cpu}x (throughput on two saturated cores follows its inverse, ${Math.round(100 / q.cpu) / 100}x)`);
     if (q.pg) out.push(`- bureau on PostgreSQL queues/baseline: completed/s ${q.pg.throughput}x, p95 ${q.pg.p95}x, 1-lane p50 ${q.pg.p50one}x`);
   }
   if (r.bureau?.mixed) {
