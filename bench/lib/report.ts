@@ -121,7 +121,7 @@ export function renderTable(r: BenchResult & { soak?: unknown }): string {
     const mark = (ok: boolean) => (ok ? 'ok' : 'MISSED');
     out.push('');
     out.push(`- bureau/baseline (same run): completed/s ${q.throughput}x (target >= 0.5x, aim 0.7x: ${mark(q.pass.throughput)}), p95 ${q.p95}x (<= 2x: ${mark(q.pass.p95)}), 1-lane p50 ${q.p50one}x (<= 2x: ${mark(q.pass.p50one)}), errors ${q.errors} (${mark(q.pass.errors)}), lost ${q.lost} (${mark(q.pass.lost)})`);
-    if (q.cpu !== undefined) out.push(`- CPU per action at ${r.settings.lanes} lanes, every process: bureau/baseline ${q.cpu}x (throughput on two saturated cores follows its inverse, ${Math.round(100 / q.cpu) / 100}x)`);
+    if (q.cpu) out.push(`- CPU per action at ${r.settings.lanes} lanes, every process: bureau/baseline ${q.cpu}x (throughput on two saturated cores follows its inverse, ${Math.round(100 / q.cpu) / 100}x)`);
     if (q.pg) out.push(`- bureau on PostgreSQL queues/baseline: completed/s ${q.pg.throughput}x, p95 ${q.pg.p95}x, 1-lane p50 ${q.pg.p50one}x`);
   }
   if (r.bureau?.mixed) {
