@@ -12,7 +12,7 @@ import type { Orm } from './db.js';
  */
 export interface PgConnection {
   query(text: string): Promise<pg.QueryResult | pg.QueryResult[]>;
-  query(q: { name: string; text: string; values: unknown[] }): Promise<pg.QueryResult>;
+  query(q: { name: string; text: string; values: readonly unknown[] }): Promise<pg.QueryResult>;
 }
 /** The slice of knex's client (the pool's, or a transaction's) the pipeline uses. */
 export interface KnexClient {

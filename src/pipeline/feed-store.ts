@@ -9,8 +9,14 @@ export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancel
 const FINAL_TASK_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'cancelled'];
 export const isFinalTask = (s: string): boolean => (FINAL_TASK_STATUSES as readonly string[]).includes(s);
 
+/** How a task ended: its result, or the error it failed with. */
+export interface TaskOutcome {
+  result?: unknown;
+  error?: ErrorBody;
+}
+
 /** The websocket message for a task: `seq` is filled in by the database when it is stored. */
-export function resultBody(task: { id: number; action: string }, status: TaskStatus, outcome: { result?: unknown; error?: ErrorBody }) {
+export function resultBody(task: { id: number; action: string }, status: TaskStatus, outcome: TaskOutcome) {
   return {
     type: 'result',
     task: { id: task.id, action: task.action, status, ...(outcome.error ? { error: outcome.error } : { result: outcome.result ?? null }) },
@@ -78,7 +84,7 @@ export const FINISH_STATEMENTS: readonly Statement[] = [FINISH.counted.system, F
 export function finishStatement(
   task: { id: number; action: string; tenant_id: number; actor_id: number | null },
   status: TaskStatus,
-  outcome: { result?: unknown; error?: ErrorBody },
+  outcome: TaskOutcome,
   opts: { countAttempt?: boolean } = {},
 ): { sql: Call; message: (rows: unknown[]) => FeedMessage | null } {
   const body = resultBody(task, status, outcome);
@@ -101,9 +107,9 @@ export function finishStatement(
  * `em`'s transaction (cancel and failure paths; the counted ones belong to the
  * worker's quick transaction, which PREPAREs them itself under their names).
  */
-export async function finishTask(em: EntityManager, task: Parameters<typeof finishStatement>[0], status: TaskStatus, outcome: { result?: unknown; error?: ErrorBody }): Promise<FeedMessage | null> {
+export async function finishTask(em: EntityManager, task: Parameters<typeof finishStatement>[0], status: TaskStatus, outcome: TaskOutcome): Promise<FeedMessage | null> {
   const { sql: call, message } = finishStatement(task, status, outcome);
-  return message(await prepared(em, call.statement.name, call.statement.text, [...call.values]));
+  return message(await prepared(em, call.statement.name, call.statement.text, call.values));
 }
 
 /** Appends one feed entry per user (notices); users sorted so two transactions never lock counters in opposite orders. */

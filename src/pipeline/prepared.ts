@@ -9,7 +9,7 @@ import type { KnexClient } from '../infra/quick-transaction.js';
  * action; one `name` per `text`, always. Errors are node-postgres' own (with the
  * SQLSTATE `code` that `toAppError` maps).
  */
-export async function prepared<T>(em: EntityManager, name: string, text: string, values: unknown[]): Promise<T[]> {
+export async function prepared<T>(em: EntityManager, name: string, text: string, values: readonly unknown[]): Promise<T[]> {
   const trx = em.getTransactionContext() as { client: KnexClient } | undefined;
   const client = (trx ?? (em.getConnection().getKnex() as unknown as { client: KnexClient })).client;
   const connection = await client.acquireConnection();
