@@ -17,7 +17,7 @@ import { Backpressure } from './pipeline/backpressure.js';
 import { Outbox } from './pipeline/outbox.js';
 import { reconcile } from './pipeline/reconciler.js';
 import { runTask } from './pipeline/run-task.js';
-import { Tasks } from './pipeline/tasks.js';
+import { Submissions } from './pipeline/submissions.js';
 import { Gateway } from './realtime/gateway.js';
 import { Waiters } from './realtime/waiters.js';
 
@@ -95,7 +95,7 @@ export interface WebHandle {
 /** HTTP + websocket on one port. Results arrive from workers over the feed bus. */
 export async function startWeb(rt: Runtime, opts: { port?: number; host?: string } = {}): Promise<WebHandle> {
   const waiters = new Waiters();
-  const tasks = new Tasks(rt.registry, rt.outbox, rt.bus, new Backpressure(rt.queues, rt.config.maxBacklog, rt.config.backlogRefreshMs), rt.log);
+  const tasks = new Submissions(rt.registry, rt.outbox, rt.bus, new Backpressure(rt.queues, rt.config.maxBacklog, rt.config.backlogRefreshMs), rt.log);
   const gateway = new Gateway({ orm: rt.orm, accounts: rt.accounts, config: rt.config, log: rt.log });
   await rt.bus.subscribe((m) => {
     gateway.deliver(m);

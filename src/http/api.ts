@@ -12,8 +12,8 @@ import type { Orm } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { Accounts } from '../domains/accounts/service.js';
 import { InvitationLinks } from '../domains/invitations/links.js';
-import { isFinalTask } from '../pipeline/feed-store.js';
-import { takesQuickSubmit, type Tasks } from '../pipeline/tasks.js';
+import { isFinalTask } from '../pipeline/finish-statements.js';
+import { takesQuickSubmit, type Submissions } from '../pipeline/submissions.js';
 import type { Waiters } from '../realtime/waiters.js';
 import type { RateLimitStore } from '../infra/rate-limit-store.js';
 import { actionCatalogue } from './catalogue.js';
@@ -28,7 +28,7 @@ export interface ApiDeps {
   log: Logger;
   registry: Registry;
   accounts: Accounts;
-  tasks: Tasks;
+  tasks: Submissions;
   waiters: Waiters;
   /** Migration status, or a rejection when the database does not answer (GET /ping: ready = answers, none pending). */
   ready: () => Promise<{ executed: string[]; pending: string[] }>;

@@ -10,7 +10,7 @@ import type { FeedMessage } from '../infra/feed-bus.js';
 import type { Dispatch } from '../infra/queue.js';
 import type { Mailer, OutgoingMail } from '../infra/mailer.js';
 import type { Registry } from '../core/registry.js';
-import { appendFeed } from './feed-store.js';
+import { appendFeed } from './finish-statements.js';
 
 /**
  * What a handler asked for besides its own writes: history rows, follow-up

@@ -13,7 +13,7 @@ import { quickTransaction, speculativeTransaction, type Ending, type Statement }
 import type { Mailer } from '../infra/mailer.js';
 import { actorFromRow } from '../domains/accounts/service.js';
 import { buildContext, Effects } from './effects.js';
-import { FINISH_STATEMENTS, finishStatement, finishTask, resultBody } from './feed-store.js';
+import { FINISH_STATEMENTS, finishStatement, finishTask, resultBody } from './finish-statements.js';
 import type { Outbox } from './outbox.js';
 
 export interface WorkerDeps {

@@ -8,7 +8,7 @@ import { sql } from '../infra/db.js';
 import { actorFromRow } from '../domains/accounts/service.js';
 import type { FeedBus } from '../infra/feed-bus.js';
 import type { TaskCopy } from '../infra/queue.js';
-import { finishTask } from './feed-store.js';
+import { finishTask } from './finish-statements.js';
 import type { Backpressure } from './backpressure.js';
 import type { Outbox } from './outbox.js';
 import { prepared } from './prepared.js';
@@ -75,13 +75,13 @@ const SUBMIT_WITH_SESSIONS = `
   ), o as (insert into outbox (task_id, queue) select id, queue from t)
   select a.n, a.task_id, a.id, a.tenant_id, a.email, a.role, a.level from a join t on t.id = a.task_id`;
 
-/** Whether `Tasks.submitWithSession` may record this action: it has its own queue and no rate limit (both need the actor first). */
+/** Whether `Submissions.submitWithSession` may record this action: it has its own queue and no rate limit (both need the actor first). */
 export function takesQuickSubmit(def: QueuedAction): boolean {
   return def.worker !== 'caller' && !def.rateLimit;
 }
 
 /** Web-side task operations: submit (task + outbox in one statement), read, cancel. */
-export class Tasks {
+export class Submissions {
   constructor(
     private readonly registry: Registry,
     private readonly outbox: Outbox,
