@@ -12,7 +12,7 @@ import type { Orm } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { Accounts } from '../domains/accounts/service.js';
 import { InvitationLinks } from '../domains/invitations/links.js';
-import { isFinalTask } from '../pipeline/finish-statements.js';
+import { isFinalTask } from '../pipeline/task-machine.js';
 import { takesQuickSubmit, type Submissions } from '../pipeline/submissions.js';
 import type { Waiters } from '../realtime/waiters.js';
 import type { RateLimitStore } from '../infra/rate-limit-store.js';

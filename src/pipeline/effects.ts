@@ -10,7 +10,8 @@ import type { FeedMessage } from '../infra/feed-bus.js';
 import type { Dispatch } from '../infra/queue.js';
 import type { Mailer, OutgoingMail } from '../infra/mailer.js';
 import type { Registry } from '../core/registry.js';
-import { appendFeed } from './finish-statements.js';
+import { appendFeed } from './feed-entries.js';
+import { taskSql } from './task-machine.js';
 
 /**
  * What a handler asked for besides its own writes: history rows, follow-up
@@ -44,7 +45,7 @@ export class Effects {
         em,
         `with t as (
            insert into task (tenant_id, actor_id, action, queue, input, status, idem_key, run_at)
-           values (?, null, ?, ?, ?::jsonb, 'queued', ?, ?)
+           values (?, null, ?, ?, ?::jsonb, ${taskSql.submit.to}, ?, ?)
            on conflict (tenant_id, idem_key) where idem_key is not null and actor_id is null do nothing
            returning id
          ), o as (insert into outbox (task_id, queue, run_at) select id, ?, ? from t)

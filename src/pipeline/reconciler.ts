@@ -2,13 +2,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { sql } from '../infra/db.js';
 import { jobIdFor, type Dispatch, type Queues } from '../infra/queue.js';
+import { taskSql } from './task-machine.js';
 
 /**
- * PostgreSQL, not the queue, is the source of truth. A task still queued or
- * running after `graceMs` whose job is gone from its queue (Redis flushed, AOF
- * lost its last second) or ended without finishing the task (retries spent
- * while the database was down) is put back on its queue. Running it again is
- * safe: the worker applies a task's effect once.
+ * PostgreSQL, not the queue, is the source of truth. A task a worker may still
+ * start (queued or running, per the task machine) after `graceMs` whose job is
+ * gone from its queue (Redis flushed, AOF lost its last second) or ended without
+ * finishing the task (retries spent while the database was down) is put back on
+ * its queue. Running it again is safe: the worker applies a task's effect once.
  */
 export async function reconcile(em: EntityManager, queues: Queues, log: Logger, graceMs: number, pageSize = 1000): Promise<{ checked: number; requeued: number }> {
   let checked = 0;
@@ -19,7 +20,7 @@ export async function reconcile(em: EntityManager, queues: Queues, log: Logger, 
     const rows = await sql<{ id: number; queue: string; run_at: Date | null }>(
       em,
       `select t.id, t.queue, t.run_at from task t
-        where t.status in ('queued', 'running') and t.created_at < now() - make_interval(secs => ?) and t.id > ?
+        where ${taskSql.start.from('t.status')} and t.created_at < now() - make_interval(secs => ?) and t.id > ?
           and not exists (select 1 from outbox o where o.task_id = t.id)
         order by t.id limit ?`,
       [graceMs / 1000, after, pageSize],

@@ -15,6 +15,7 @@ import { actorFromRow } from '../domains/accounts/service.js';
 import { buildContext, Effects } from './effects.js';
 import { FINISH_STATEMENTS, finishStatement, finishTask, resultBody } from './finish-statements.js';
 import type { Outbox } from './outbox.js';
+import { taskMachine, taskSql } from './task-machine.js';
 
 export interface WorkerDeps {
   orm: Orm;
@@ -64,7 +65,7 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
     // The live `running` notice goes out only for a task still running after RUNNING_NOTICE_MS: a quick task's result says it all.
     const actorId = task.actor_id;
     if (actorId !== null && !seen.running) {
-      seen.running = setTimeout(() => void deps.bus.publish([{ userId: actorId, seq: null, taskId, body: resultBody(task, 'running', {}) }]).catch(() => undefined), RUNNING_NOTICE_MS);
+      seen.running = setTimeout(() => void deps.bus.publish([{ userId: actorId, seq: null, taskId, body: resultBody(task, taskMachine.events.start.to, {}) }]).catch(() => undefined), RUNNING_NOTICE_MS);
     }
   };
   try {
@@ -113,16 +114,14 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
     if (err.retryable && job.attemptsMade + 1 < attempts) {
       log.warn({ code: err.code, attempt: job.attemptsMade + 1 }, 'task failed; will retry');
       // The attempt's mark was rolled back with its writes: count it on its own.
-      await sql(fresh(), `${MARK_ATTEMPT} returning id`, [taskId]).catch(() => undefined);
+      await sql(fresh(), RETRY_MARK, [taskId]).catch(() => undefined);
       throw thrown;
     }
     if (err.code === 'INTERNAL') log.error({ err: thrown }, 'task failed with an internal error');
-    const message = await fresh().transactional(async (txEm) => {
-      const tem = txEm as EntityManager;
-      const [marked] = await sql<{ id: number }>(tem, `${MARK_ATTEMPT} returning id`, [taskId]);
-      if (!marked) return null;
-      return finishTask(tem, task, 'failed', { error: err.toJSON() });
-    });
+    // One statement, so no transaction of its own: the attempt counted, the task failed with its error, the owner's feed entry.
+    const { moved, message } = await finishTask(fresh(), task, 'fail', { error: err.toJSON() });
+    // Another delivery finished the task meanwhile: this one has nothing to report.
+    if (!moved) return;
     if (message) await deps.bus.publish([message]).catch(() => undefined);
   }
 }
@@ -132,9 +131,9 @@ function sameTask(row: TaskRow, copy: TaskRow): boolean {
   return row.action === copy.action && row.tenant_id === copy.tenant_id && row.actor_id === copy.actor_id && isDeepStrictEqual(row.actor, copy.actor) && isDeepStrictEqual(row.input, copy.input);
 }
 
-/** Counts a delivery that did not finish the task and marks it running (retry and failure paths). */
-const MARK_ATTEMPT = `update task set status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now())
-  where id = ? and status in ('queued', 'running')`;
+/** Counts an attempt that failed with a retryable error and marks the task running until its next delivery. */
+const RETRY_MARK = `update task set status = ${taskSql.retry.to}, attempts = attempts + 1, started_at = coalesce(started_at, now())
+  where id = ? and ${taskSql.retry.from()}`;
 
 /**
  * The transaction's first statement: locks the task row if it still waits or
@@ -146,7 +145,7 @@ const START: Statement = {
   text: `select id, tenant_id, actor_id, action, input,
       (select json_build_object('id', u.id, 'tenant_id', u.tenant_id, 'role', u.role, 'level', u.level, 'email', u.email, 'status', u.status)
          from app_user u where u.id = task.actor_id) as actor
-    from task where id = $1 and status in ('queued', 'running') for update`,
+    from task where id = $1 and ${taskSql.start.from()} for update`,
 };
 const QUICK_STATEMENTS = [START, ...FINISH_STATEMENTS];
 
@@ -179,7 +178,7 @@ async function execute(deps: WorkerDeps, tem: EntityManager, task: TaskRow, log:
     return d?.mode === 'queued' ? deps.registry.queueFor(d, { kind: 'system', tenantId: task.tenant_id }) : 'system';
   };
   const side = await effects.persist(tem, { tenantId: task.tenant_id, actorId: task.actor_id, taskId: task.id, queueOf });
-  const finish = finishStatement(task, 'succeeded', { result: result ?? null }, { countAttempt: true });
+  const finish = finishStatement(task, 'succeed', { result: result ?? null });
   return {
     value: { finish: finish.message, messages: side.messages, dispatches: side.dispatches },
     last: finish.sql,

@@ -9,6 +9,7 @@ import { actorFromRow } from '../domains/accounts/service.js';
 import type { FeedBus } from '../infra/feed-bus.js';
 import type { TaskCopy } from '../infra/queue.js';
 import { finishTask } from './finish-statements.js';
+import { taskMachine, taskMay, taskSql, type TaskStatus } from './task-machine.js';
 import type { Backpressure } from './backpressure.js';
 import type { Outbox } from './outbox.js';
 import { prepared } from './prepared.js';
@@ -18,7 +19,7 @@ interface TaskRecord {
   tenant_id: number;
   actor_id: number | null;
   action: string;
-  status: string;
+  status: TaskStatus;
   result: unknown;
   error: unknown;
   attempts: number;
@@ -69,7 +70,7 @@ const SUBMIT_WITH_SESSIONS = `
      where s.revoked_at is null and s.expires_at > $7 and u.status = 'active' and u.role = any(string_to_array(r.roles, ','))
   ), t as (
     insert into task (id, tenant_id, actor_id, action, queue, input, status, idem_key) overriding system value
-    select task_id, tenant_id, id, action, queue, input::jsonb, 'queued', idem_key from a order by n
+    select task_id, tenant_id, id, action, queue, input::jsonb, ${taskSql.submit.to}, idem_key from a order by n
     on conflict (actor_id, idem_key) where idem_key is not null do nothing
     returning id, queue
   ), o as (insert into outbox (task_id, queue) select id, queue from t)
@@ -94,7 +95,7 @@ export class Submissions {
    * Records the task and its outbox row atomically (one statement), then
    * dispatches it. With `key`, the same user's same key returns the first task.
    */
-  async submit(em: EntityManager, actor: Actor & { kind: 'user' }, def: QueuedAction, input: unknown, key?: string): Promise<{ id: number; status: string; action: string; created: boolean }> {
+  async submit(em: EntityManager, actor: Actor & { kind: 'user' }, def: QueuedAction, input: unknown, key?: string): Promise<{ id: number; status: TaskStatus; action: string; created: boolean }> {
     const queue = this.registry.queueFor(def, actor);
     await this.backpressure?.check(queue);
     const rows = await prepared<{ id: number }>(
@@ -102,7 +103,7 @@ export class Submissions {
       'bureau_task_submit',
       `with t as (
          insert into task (tenant_id, actor_id, action, queue, input, status, idem_key)
-         values ($1, $2, $3, $4, $5::jsonb, 'queued', $6)
+         values ($1, $2, $3, $4, $5::jsonb, ${taskSql.submit.to}, $6)
          on conflict (actor_id, idem_key) where idem_key is not null do nothing
          returning id
        ), o as (insert into outbox (task_id, queue) select id, $4 from t)
@@ -111,9 +112,9 @@ export class Submissions {
     );
     if (rows[0]) {
       this.outbox.dispatchSoon([{ taskId: rows[0].id, queue, runAt: null, copy: copyOf(def.name, input, actor) }]);
-      return { id: rows[0].id, status: 'queued', action: def.name, created: true };
+      return { id: rows[0].id, status: taskMachine.events.submit.to, action: def.name, created: true };
     }
-    const [first] = await sql<{ id: number; status: string; action: string }>(em, 'select id, status, action from task where actor_id = ? and idem_key = ?', [actor.id, key]);
+    const [first] = await sql<{ id: number; status: TaskStatus; action: string }>(em, 'select id, status, action from task where actor_id = ? and idem_key = ?', [actor.id, key]);
     if (!first) throw new AppError('CONFLICT', 'The idempotency key is in use; retry.');
     if (first.action !== def.name) throw new AppError('CONFLICT', `Key "${key}" was already used for a ${first.action} task.`, { taskId: first.id });
     return { ...first, created: false };
@@ -131,7 +132,8 @@ export class Submissions {
    * task of the key. Input must have passed the action's schema already.
    */
   async submitWithSession(em: EntityManager, sessionHash: string, def: QueuedAction, input: unknown, key?: string): Promise<{ actor: Actor & { kind: 'user' }; id: number } | null> {
-    if (!takesQuickSubmit(def) || def.roles === 'public') return null;
+    // A registry's action names its roles or is public (the only string it keeps).
+    if (!takesQuickSubmit(def) || typeof def.roles === 'string') return null;
     const roles = def.roles.join(',');
     await this.backpressure?.check(def.worker);
     return new Promise((resolve) => {
@@ -185,8 +187,8 @@ export class Submissions {
       const tem = txEm as EntityManager;
       const [t] = await sql<TaskRecord>(tem, 'select * from task where id = ? and tenant_id = ? for update', [id, actor.tenantId]);
       if (!t || !canSee(actor, t)) throw new AppError('NOT_FOUND', `No task ${id}.`);
-      if (t.status !== 'queued') throw new AppError('CONFLICT', `Task ${id} is ${t.status}; only a queued task can be cancelled.`, { status: t.status });
-      return finishTask(tem, t, 'cancelled', { error: { code: 'CONFLICT', message: 'Cancelled before it ran.' } });
+      if (!taskMay('cancel', t.status)) throw new AppError('CONFLICT', `Task ${id} is ${t.status}; only a ${taskMachine.events.cancel.from.join(' or ')} task can be cancelled.`, { status: t.status });
+      return (await finishTask(tem, t, 'cancel', { error: { code: 'CONFLICT', message: 'Cancelled before it ran.' } })).message;
     });
     if (message) await this.bus.publish([message]).catch(() => undefined);
     return this.get(em, actor, id);

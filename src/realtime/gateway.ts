@@ -8,7 +8,7 @@ import type { Orm } from '../infra/db.js';
 import type { FeedMessage } from '../infra/feed-bus.js';
 import type { Logger } from '../infra/logger.js';
 import type { Accounts } from '../domains/accounts/service.js';
-import { readFeed } from '../pipeline/finish-statements.js';
+import { readFeed } from '../pipeline/feed-entries.js';
 
 const Hello = z.strictObject({ token: z.string().min(1).max(512), after: z.number().int().min(0).default(0) });
 

@@ -1,0 +1,68 @@
+import { defineMachine } from '../core/state-machine.js';
+
+/**
+ * The task's own status. Every statement that writes `task.status` takes its
+ * target and its `where status in (...)` guard from this table (`taskSql`), so
+ * the table is the one place the task's moves are declared.
+ *
+ * A worker's run is one transaction: the lock-and-read (`start`'s guard) and the
+ * statement that finishes the task, so on the usual path the row goes from
+ * `queued` straight to `succeeded` or `failed`; `running` is written only by an
+ * attempt that ended without finishing the task (`retry`). Tasks record no
+ * `entity_event` rows: that would be one more statement per action; the row's
+ * `created_at`, `started_at`, `finished_at` and `attempts` are its history.
+ */
+export const taskMachine = defineMachine({
+  entity: 'task',
+  statuses: ['queued', 'running', 'succeeded', 'failed', 'cancelled'],
+  final: ['succeeded', 'failed', 'cancelled'],
+  events: {
+    /** The door, a relay or a handler's follow-up records the task. */
+    submit: { from: [], to: 'queued' },
+    /** A delivery locks and reads the row; the statement that finishes the run writes the status (one write per run). */
+    start: { from: ['queued', 'running'], to: 'running' },
+    /** An attempt that failed with a retryable error is counted; BullMQ delivers the job again. */
+    retry: { from: ['queued', 'running'], to: 'running' },
+    succeed: { from: ['queued', 'running'], to: 'succeeded' },
+    fail: { from: ['queued', 'running'], to: 'failed' },
+    cancel: { from: ['queued'], to: 'cancelled' },
+  },
+});
+
+export const TASK_STATUSES = taskMachine.statuses;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export type TaskEvent = keyof typeof taskMachine.events;
+
+export const isFinalTask = (status: string): boolean => (taskMachine.final as readonly string[]).includes(status);
+
+/** Whether the table lets `event` move a task that is `status` (the check a statement's guard makes in SQL). */
+export const taskMay = (event: TaskEvent, status: string): boolean => (taskMachine.events[event].from as readonly string[]).includes(status);
+
+const literal = (status: TaskStatus): string => {
+  // Statuses are inlined into statement texts (each text is PREPAREd once per connection): only plain words.
+  if (!/^[a-z_]+$/.test(status)) throw new Error(`task status ${status} cannot be inlined in SQL`);
+  return `'${status}'`;
+};
+
+/**
+ * An event as SQL fragments: `to` is the status literal to set (`'succeeded'`),
+ * `from(column)` the guard (`status in ('queued', 'running')`). Literals, not
+ * parameters, so every statement keeps one fixed text and plan.
+ */
+export interface TaskTransitionSql {
+  to: string;
+  from: (column?: string) => string;
+}
+
+export const taskSql = Object.fromEntries(
+  (Object.entries(taskMachine.events) as [TaskEvent, { from: readonly TaskStatus[]; to: TaskStatus }][]).map(([event, t]) => [
+    event,
+    {
+      to: literal(t.to),
+      from: (column = 'status') => {
+        if (!t.from.length) throw new Error(`task event ${event} creates a task: it has no guard`);
+        return `${column} in (${t.from.map(literal).join(', ')})`;
+      },
+    },
+  ]),
+) as Record<TaskEvent, TaskTransitionSql>;
