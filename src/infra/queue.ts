@@ -1,4 +1,4 @@
-import { Queue, Worker, createPostgresBackend, type Job, type Processor } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, createPostgresBackend, type Job, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from './logger.js';
@@ -131,3 +131,9 @@ export function pgSchemaFor(prefix: string): string {
 }
 
 export type { Job };
+/**
+ * Thrown by a processor, it ends the job in the failed set with its message as
+ * the reason, whatever attempts are left (BullMQ matches it by class or by name,
+ * on either backend). Any other error is retried with the job's backoff.
+ */
+export { UnrecoverableError };

@@ -10,6 +10,9 @@ import { taskSql } from './task-machine.js';
  * gone from its queue (Redis flushed, AOF lost its last second) or ended without
  * finishing the task (retries spent while the database was down) is put back on
  * its queue. Running it again is safe: the worker applies a task's effect once.
+ * A job that failed for good (`UnrecoverableError`) finished its task as failed
+ * first, so it is never a candidate; the status is read again after the job's
+ * state, so a task that finished between the two reads is left alone as well.
  */
 export async function reconcile(em: EntityManager, queues: Queues, log: Logger, graceMs: number, pageSize = 1000): Promise<{ checked: number; requeued: number }> {
   let checked = 0;
@@ -25,19 +28,24 @@ export async function reconcile(em: EntityManager, queues: Queues, log: Logger, 
         order by t.id limit ?`,
       [graceMs / 1000, after, pageSize],
     );
-    const lost: Dispatch[] = [];
+    const gone: (Dispatch & { ended: boolean })[] = [];
     for (let i = 0; i < rows.length; i += 50) {
       await Promise.all(
         rows.slice(i, i + 50).map(async (r) => {
-          const queue = queues.queue(r.queue);
-          const state = await queue.getJobState(jobIdFor(r.id));
-          if (state === 'completed' || state === 'failed') await queue.remove(jobIdFor(r.id));
-          if (state === 'unknown' || state === 'completed' || state === 'failed') lost.push({ taskId: r.id, queue: r.queue, runAt: r.run_at ? new Date(r.run_at) : null });
+          const state = await queues.queue(r.queue).getJobState(jobIdFor(r.id));
+          const ended = state === 'completed' || state === 'failed';
+          if (ended || state === 'unknown') gone.push({ taskId: r.id, queue: r.queue, runAt: r.run_at ? new Date(r.run_at) : null, ended });
         }),
       );
     }
+    const still = gone.length
+      ? new Set((await sql<{ id: number }>(em, `select id from task where id = any(?::bigint[]) and ${taskSql.start.from()}`, [gone.map((g) => g.taskId)])).map((r) => Number(r.id)))
+      : new Set<number>();
+    const lost = gone.filter((g) => still.has(g.taskId));
     if (lost.length) {
-      await queues.dispatch(lost);
+      const ended = lost.filter((l) => l.ended);
+      for (let i = 0; i < ended.length; i += 50) await Promise.all(ended.slice(i, i + 50).map((l) => queues.queue(l.queue).remove(jobIdFor(l.taskId))));
+      await queues.dispatch(lost.map(({ taskId, queue, runAt }) => ({ taskId, queue, runAt })));
       log.warn({ count: lost.length, tasks: lost.slice(0, 20).map((l) => l.taskId) }, 'reconciler re-enqueued tasks whose jobs were lost');
     }
     checked += rows.length;

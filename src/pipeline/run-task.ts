@@ -8,7 +8,7 @@ import type { Actor } from '../core/roles.js';
 import { mayRun } from '../core/define-action.js';
 import { sql, type Orm } from '../infra/db.js';
 import type { FeedBus, FeedMessage } from '../infra/feed-bus.js';
-import type { Dispatch, Job, JobData, TaskCopy } from '../infra/queue.js';
+import { UnrecoverableError, type Dispatch, type Job, type JobData, type TaskCopy } from '../infra/queue.js';
 import { quickTransaction, speculativeTransaction, type Ending, type Statement } from '../infra/quick-transaction.js';
 import type { Mailer } from '../infra/mailer.js';
 import { actorFromRow } from '../domains/accounts/service.js';
@@ -50,6 +50,11 @@ const RUNNING_NOTICE_MS = 250;
  * is the copy, its task still queued or running and its submitter unchanged and
  * active. Anything else, and any failure before that row was read, rolls the
  * attempt back and runs it again the plain way, from the row.
+ *
+ * Rejects with a plain error for BullMQ to retry (a retryable code with attempts
+ * left: its backoff applies), or with `UnrecoverableError` once the task is
+ * stored as failed (a rule's refusal, or the last attempt spent): BullMQ then
+ * puts the job in its failed set with the reason and runs it no more.
  */
 export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' | 'attemptsMade' | 'opts'>): Promise<void> {
   const taskId = job.data.taskId;
@@ -123,6 +128,8 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
     // Another delivery finished the task meanwhile: this one has nothing to report.
     if (!moved) return;
     if (message) await deps.bus.publish([message]).catch(() => undefined);
+    // Stored as failed, so the reconciler leaves it alone too (it re-queues only tasks a worker may still start).
+    throw new UnrecoverableError(`${err.code}: ${err.message}`);
   }
 }
 

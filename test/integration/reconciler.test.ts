@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { Queues } from '../../src/infra/queue.js';
 import { reconcile } from '../../src/pipeline/reconciler.js';
 import { dropRedisPrefix, startTestBureau, type TestBureau } from '../helpers/bureau.js';
 
@@ -50,6 +51,47 @@ describe('the reconciler', () => {
       const pass = await reconcile(b.rt.orm.em.fork(), b.rt.queues, b.rt.log, 60_000, 2);
       assert.ok(pass.checked >= 7, JSON.stringify(pass));
       for (const id of lost) assert.equal(await b.rt.queues.queue('admin').getJobState(`t-${id}`), 'waiting', `task ${id} is back in its queue`);
+    } finally {
+      await b.startWorkers();
+    }
+  });
+
+  it('leaves a task refused by a rule, and its job in the failed set, alone', async () => {
+    const admin = await b.login('admin@acme.test');
+    const r = await b.act(admin, 'get_customer', { id: 999_999 });
+    assert.equal(r.body.task.status, 'failed');
+    const id = r.body.task.id as number;
+    const queue = b.rt.queues.queue('admin');
+    for (let i = 0; i < 100 && (await queue.getJobState(`t-${id}`)) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 50));
+    await b.db.query(`update task set created_at = now() - interval '5 minutes' where id = $1`, [id]);
+    await reconcile(b.rt.orm.em.fork(), b.rt.queues, b.rt.log, 60_000);
+    const job = await queue.getJob(`t-${id}`);
+    assert.equal(await job?.getState(), 'failed');
+    assert.equal(job?.failedReason, `NOT_FOUND: No customer 999999.`);
+    assert.equal(job?.attemptsMade, 1);
+  });
+
+  it('leaves a task that finished between its read and its job\'s state, although its job is gone', async () => {
+    const admin = await b.login('admin@acme.test');
+    await b.stopWorkers();
+    try {
+      const id = (await b.post({ token: admin, task: { action: 'create_customer', data: { name: 'Finished meanwhile' } } })).body.task.id as number;
+      await new Promise((r) => setTimeout(r, 300));
+      await b.rt.queues.queue('admin').remove(`t-${id}`);
+      await b.db.query(`update task set created_at = now() - interval '5 minutes' where id = $1`, [id]);
+      // The worker stores the task as failed just after the reconciler's first read, then ends its job.
+      const queues = {
+        queue: (name: string) => ({
+          getJobState: async (jobId: string) => {
+            if (jobId === `t-${id}`) await b.db.query(`update task set status = 'failed' where id = $1`, [id]);
+            return b.rt.queues.queue(name).getJobState(jobId);
+          },
+          remove: (jobId: string) => b.rt.queues.queue(name).remove(jobId),
+        }),
+        dispatch: (items: Parameters<Queues['dispatch']>[0]) => b.rt.queues.dispatch(items),
+      } as unknown as Queues;
+      await reconcile(b.rt.orm.em.fork(), queues, b.rt.log, 60_000);
+      assert.equal(await b.rt.queues.queue('admin').getJobState(`t-${id}`), 'unknown', 'not dispatched again');
     } finally {
       await b.startWorkers();
     }

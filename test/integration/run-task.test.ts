@@ -6,7 +6,7 @@ import { defineAction, type ActionDefinition } from '../../src/core/define-actio
 import { AppError } from '../../src/core/errors.js';
 import { Registry } from '../../src/core/registry.js';
 import { Customer } from '../../src/domains/backoffice/entities.js';
-import type { TaskCopy } from '../../src/infra/queue.js';
+import { UnrecoverableError, type TaskCopy } from '../../src/infra/queue.js';
 import { runTask, type WorkerDeps } from '../../src/pipeline/run-task.js';
 import { startTestBureau, type TestBureau } from '../helpers/bureau.js';
 
@@ -35,15 +35,15 @@ describe('runTask (the worker side of the pipeline)', () => {
   let deps: WorkerDeps;
   before(async () => {
     b = await startTestBureau({ workers: [] });
-    const registry = new Registry([...allActions, flaky('flaky_infra', 'UNAVAILABLE', 2), flaky('flaky_rule', 'NOT_FOUND', 5), flaky('flaky_spent', 'UNAVAILABLE', 9), flaky('flaky_copied', 'UNAVAILABLE', 2)] as ActionDefinition[]);
+    const registry = new Registry([...allActions, flaky('flaky_infra', 'UNAVAILABLE', 2), flaky('flaky_rule', 'NOT_FOUND', 5), flaky('flaky_spent', 'UNAVAILABLE', 9), flaky('flaky_copied', 'UNAVAILABLE', 2), flaky('queued_rule', 'NOT_FOUND', 5), flaky('queued_infra', 'UNAVAILABLE', 2)] as ActionDefinition[]);
     deps = { orm: b.rt.orm, config: b.config, log: b.rt.log, registry, bus: b.rt.bus, outbox: b.rt.outbox, now: () => new Date() };
   });
   after(() => b.close());
 
-  async function insertTask(action: string, label: string): Promise<number> {
+  async function insertTask(action: string, label: string, queue = 'admin'): Promise<number> {
     const { rows } = await b.db.query(
-      `insert into task (tenant_id, actor_id, action, queue, input, status) values (1, (select id from app_user where email = 'admin@acme.test'), $1, 'admin', $2, 'queued') returning id`,
-      [action, JSON.stringify({ label })],
+      `insert into task (tenant_id, actor_id, action, queue, input, status) values (1, (select id from app_user where email = 'admin@acme.test'), $1, $3, $2, 'queued') returning id`,
+      [action, JSON.stringify({ label }), queue],
     );
     return rows[0].id;
   }
@@ -62,21 +62,34 @@ describe('runTask (the worker side of the pipeline)', () => {
     assert.deepEqual(await customers('infra'), ['infra #3']);
   });
 
-  it('fails a task at once on a non-retryable error, with a structured error and no effect', async () => {
+  /** How a job that failed for good rejects: BullMQ's UnrecoverableError, its reason the code and message. */
+  const failedForGood = (reason: RegExp) => (err: unknown) => err instanceof UnrecoverableError && reason.test(err.message);
+
+  it('fails a task at once on a non-retryable error, with a structured error and no effect, and ends its job for good', async () => {
     const id = await insertTask('flaky_rule', 'rule');
-    await runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 5 } });
+    await assert.rejects(runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 5 } }), failedForGood(/^NOT_FOUND: failure 1$/));
     const t = await task(id);
     assert.equal(t.status, 'failed');
+    assert.equal(t.attempts, 1);
     assert.deepEqual(t.error, { code: 'NOT_FOUND', message: 'failure 1' });
     assert.deepEqual(await customers('rule'), []);
   });
 
-  it('records the failure when the last attempt of a retryable error is spent', async () => {
+  it('records the failure when the last attempt of a retryable error is spent, and ends its job for good', async () => {
     const id = await insertTask('flaky_spent', 'spent');
-    await runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 1 } });
+    await assert.rejects(runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 1 } }), failedForGood(/^UNAVAILABLE: failure 1$/));
     const t = await task(id);
     assert.equal(t.status, 'failed');
     assert.equal(t.error.code, 'UNAVAILABLE');
+  });
+
+  it('pushes the failure to the owner\'s feed in the same statement that stores it', async () => {
+    const id = await insertTask('flaky_rule', 'pushed');
+    await assert.rejects(runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 5 } }), UnrecoverableError);
+    const { rows } = await b.db.query(`select body from feed_entry where task_id = $1 and body->>'type' = 'result'`, [id]);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].body.task.status, 'failed');
+    assert.equal(rows[0].body.task.error.code, 'NOT_FOUND');
   });
 
   it('does nothing for a job delivered again after its task finished', async () => {
@@ -100,7 +113,7 @@ describe('runTask (the worker side of the pipeline)', () => {
   it('fails a task whose stored input no longer matches the schema, without running it', async () => {
     const id = await insertTask('create_customer', 'unused');
     await b.db.query(`update task set input = '{"nom": "x"}' where id = $1`, [id]);
-    await runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 5 } });
+    await assert.rejects(runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 5 } }), failedForGood(/^VALIDATION_FAILED: /));
     const t = await task(id);
     assert.equal(t.status, 'failed');
     assert.equal(t.error.code, 'VALIDATION_FAILED');
@@ -154,6 +167,48 @@ describe('runTask (the worker side of the pipeline)', () => {
       await runTask(deps, { data: { taskId }, attemptsMade: 0, opts: { attempts: 5 } });
     }
     assert.equal((await b.db.query('select count(*)::int as n from task where status <> \'queued\'')).rows[0].n, before);
+  });
+
+  describe('through BullMQ (the job options the door dispatches with)', () => {
+    // A queue of its own, run by a worker of this test on `runTask` with the flaky actions.
+    const QUEUE = 'runtask_flaky';
+    before(() => void b.rt.queues.worker(QUEUE, (job) => runTask(deps, job), 2));
+
+    async function settled(taskId: number) {
+      const queue = b.rt.queues.queue(QUEUE);
+      for (let i = 0; i < 200; i++) {
+        const state = await queue.getJobState(`t-${taskId}`);
+        if (state === 'completed' || state === 'failed') return (await queue.getJob(`t-${taskId}`))!;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`job t-${taskId} did not settle`);
+    }
+
+    it('puts a task refused by a rule in the failed set with its reason after one attempt, and does not retry it', async () => {
+      const id = await insertTask('queued_rule', 'queued rule', QUEUE);
+      await b.rt.queues.dispatch([{ taskId: id, queue: QUEUE, runAt: null }]);
+      const job = await settled(id);
+      assert.equal(await job.getState(), 'failed');
+      assert.equal(job.failedReason, 'NOT_FOUND: failure 1');
+      assert.equal(job.attemptsMade, 1);
+      assert.ok((job.opts.attempts ?? 1) > 1, 'the job had attempts left');
+      const t = await task(id);
+      assert.equal(t.status, 'failed');
+      assert.equal(t.attempts, 1);
+      assert.deepEqual(await customers('queued rule'), []);
+    });
+
+    it('retries a retryable failure with the job\'s backoff until it succeeds', async () => {
+      const id = await insertTask('queued_infra', 'queued infra', QUEUE);
+      await b.rt.queues.dispatch([{ taskId: id, queue: QUEUE, runAt: null }]);
+      const job = await settled(id);
+      assert.equal(await job.getState(), 'completed');
+      assert.equal(job.attemptsMade, 3);
+      const t = await task(id);
+      assert.equal(t.status, 'succeeded');
+      assert.equal(t.attempts, 3);
+      assert.deepEqual(await customers('queued infra'), ['queued infra #3']);
+    });
   });
 
   describe('a job carrying a copy of its task (as the door dispatches them)', () => {
@@ -241,7 +296,7 @@ describe('runTask (the worker side of the pipeline)', () => {
       const { rows: t } = await b.db.query(`insert into task (tenant_id, actor_id, action, queue, input, status) values ($1, $2, 'create_customer', 'admin', '{"name": "Left behind"}', 'queued') returning id`, [leaver.tenant_id, leaver.id]);
       await b.db.query(`update app_user set status = 'disabled' where id = $1`, [leaver.id]);
       const copy: TaskCopy = { tenant_id: leaver.tenant_id, actor_id: leaver.id, action: 'create_customer', input: { name: 'Left behind' }, actor: { ...leaver } };
-      await runTask(deps, { data: { taskId: t[0].id, copy }, attemptsMade: 0, opts: { attempts: 5 } });
+      await assert.rejects(runTask(deps, { data: { taskId: t[0].id, copy }, attemptsMade: 0, opts: { attempts: 5 } }), UnrecoverableError);
       const done = await task(t[0].id);
       assert.equal(done.status, 'failed');
       assert.equal(done.error.code, 'FORBIDDEN');
