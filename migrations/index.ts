@@ -2,6 +2,7 @@ import { Migration20261124000000 } from './Migration20261124000000.js';
 import { Migration20261124130000 } from './Migration20261124130000.js';
 import { Migration20261124141500 } from './Migration20261124141500.js';
 import { Migration20261124145100 } from './Migration20261124145100.js';
+import { Migration20261206120000 } from './Migration20261206120000.js';
 
 /**
  * Every migration, in order. MikroORM runs exactly this list (no file globbing,
@@ -13,4 +14,5 @@ export const migrationsList = [
   { name: 'Migration20261124130000', class: Migration20261124130000 },
   { name: 'Migration20261124141500', class: Migration20261124141500 },
   { name: 'Migration20261124145100', class: Migration20261124145100 },
+  { name: 'Migration20261206120000', class: Migration20261206120000 },
 ];

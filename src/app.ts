@@ -9,7 +9,7 @@ import type { Queues } from './infra/queue.js';
 import { securityHeaders } from './http/security.js';
 
 /** The Koa app without listen(), so tests can call app.callback(). */
-export function buildApp(deps: ApiDeps & { queues?: Queues }): Koa {
+export function buildApp(deps: ApiDeps & { queues?: Queues; workerKinds?: readonly string[] }): Koa {
   // Behind a TLS-terminating load balancer, TRUST_PROXY makes ctx.ip and ctx.secure follow X-Forwarded-For/-Proto.
   const app = new Koa({ proxy: deps.config.trustProxy });
   app.use(async (ctx, next) => {

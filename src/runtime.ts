@@ -12,7 +12,8 @@ import type { Logger } from './infra/logger.js';
 import { createMailer, type Mailer } from './infra/mailer.js';
 import { openRateLimitStore } from './infra/rate-limit-store.js';
 import { Queues } from './infra/queue.js';
-import { Accounts } from './domains/accounts/service.js';
+import { accountsFor, type Accounts } from './domains/accounts/service.js';
+import { domains, SYSTEM_KIND } from './domains.js';
 import { Backpressure } from './pipeline/backpressure.js';
 import { Outbox } from './pipeline/outbox.js';
 import { reconcile } from './pipeline/reconciler.js';
@@ -62,7 +63,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   const queues = new Queues(config, log);
   const bus = createFeedBus(config, log);
   const outbox = new Outbox(() => orm.em.fork(), queues, log);
-  const accounts = new Accounts({ ttlMs: config.sessionTtlMs, cost: config.argon2 });
+  const accounts = accountsFor(config);
   const mailer = createMailer(config, log);
   return {
     config,
@@ -103,7 +104,7 @@ export async function startWeb(rt: Runtime, opts: { port?: number; host?: string
   });
   const ready = () => migrationStatus(rt.orm);
   const rateLimits = openRateLimitStore(rt.config, rt.log);
-  const app = buildApp({ orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, accounts: rt.accounts, tasks, waiters, ready, rateLimitStore: rateLimits.store, queues: rt.queues, now: () => rt.clock.now() });
+  const app = buildApp({ orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, accounts: rt.accounts, workerKinds: domains.workerKinds, tasks, waiters, ready, rateLimitStore: rateLimits.store, queues: rt.queues, now: () => rt.clock.now() });
   const server = http.createServer(app.callback());
   server.keepAliveTimeout = 65_000;
   gateway.attach(server);
@@ -158,10 +159,10 @@ export async function startWorkers(rt: Runtime, kinds: readonly WorkerKind[]): P
   );
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   let reschedule: NodeJS.Timeout | null = null;
-  if (kinds.includes('system')) {
+  if (kinds.includes(SYSTEM_KIND)) {
     rt.outbox.startRelay(rt.config.outboxRelayIntervalMs);
     // BullMQ job schedulers, not process timers: each runs once per period however many system workers there are.
-    const system = rt.queues.queue('system');
+    const system = rt.queues.queue(SYSTEM_KIND);
     const schedule = async () => {
       for (const [name, every] of [[PRUNE_JOB, 3_600_000], [RECONCILE_JOB, rt.config.reconcileIntervalMs]] as const) {
         await system.upsertJobScheduler(name, { every }, { name, data: { taskId: 0 } }).catch((err: Error) => rt.log.warn({ err: err.message, job: name }, 'could not schedule a maintenance job'));

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type Config } from './config.js';
-import { WORKER_KINDS } from './core/define-action.js';
+import { domains } from './domains.js';
 import { newToken } from './domains/accounts/passwords.js';
 import { migrate, openOrm } from './infra/db.js';
 import { startEmbeddedPostgres } from './infra/embedded-postgres.js';
@@ -10,7 +10,7 @@ import { migrateQueueSchema } from './infra/queue-schema.js';
 import { findRedisServer, startRedisChild } from './infra/redis-child.js';
 import { onShutdown } from './process.js';
 import { openRuntime, startWeb, startWorkers } from './runtime.js';
-import { demoLogins, isEmpty, loadDemo, syncDemoPassword } from '../fixtures/demo.js';
+import { demoLogins, isEmpty, loadDemo, missingDemoSets, syncDemoPassword } from '../fixtures/demo.js';
 
 /**
  * `npm start`: the embedded default. Uses DATABASE_URL / REDIS_URL when set;
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
 
   const rt = await openRuntime(config, log);
   stops.push(() => rt.close());
-  const workers = await startWorkers(rt, WORKER_KINDS);
+  const workers = await startWorkers(rt, domains.workerKinds);
   stops.push(() => workers.close());
   const web = await startWeb(rt);
   stops.push(() => web.close());
@@ -94,14 +94,19 @@ async function main(): Promise<void> {
 async function demoPassword(config: Config, orm: Awaited<ReturnType<typeof openOrm>>): Promise<string | undefined> {
   const file = path.resolve(config.dataDir, 'demo-password');
   const empty = await isEmpty(orm.em.fork());
-  if (!empty) {
-    if (config.demoPassword && (await syncDemoPassword(orm.em.fork(), config.demoPassword, config))) log.info('demo users now use BUREAU_DEMO_PASSWORD');
-    return config.demoPassword ?? (existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined);
+  const missing = await missingDemoSets(orm.em.fork());
+  let password = config.demoPassword ?? (!empty && existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined);
+  let generated = false;
+  if (!password) {
+    if (!missing.length) return undefined;
+    password = newToken(12);
+    writeFileSync(file, password + '\n', { mode: 0o600 });
+    generated = true;
   }
-  const password = config.demoPassword ?? newToken(12);
-  if (!config.demoPassword) writeFileSync(file, password + '\n', { mode: 0o600 });
-  await loadDemo(orm.em.fork(), password, config);
-  log.info('empty database: loaded the demo data');
+  // The printed logins must work: demo users of earlier loads take the password printed now.
+  if (!empty && (config.demoPassword || generated) && (await syncDemoPassword(orm.em.fork(), password, config))) log.info('demo users now use the printed demo password');
+  const loaded = await loadDemo(orm.em.fork(), password, config);
+  if (loaded.length) log.info({ sets: loaded }, 'loaded the missing demo data sets');
   return password;
 }
 

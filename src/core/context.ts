@@ -1,9 +1,28 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { OutgoingMail } from '../infra/mailer.js';
 import type { Actor, Level, Role } from './roles.js';
 import type { TransitionRecord } from './state-machine.js';
+
+/** An email as a domain hands it over (`ctx.mail`); the mail adapter sends it. */
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** A stable Message-ID (`<…@host>`), so a resend after a crash is recognisable as the same message. */
+  messageId: string;
+}
+
+/**
+ * The database as a domain sees it: the ORM's entity manager and raw SQL
+ * (`?` placeholders) on the same connection and transaction. Domains never
+ * open connections or import the database adapter; they get one of these.
+ */
+export interface Db {
+  em: EntityManager;
+  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+}
 
 /** Whom a notice goes to: named users, or every user of a role (at or above a level) in the tenant. */
 export type NotifyTarget = { userIds: number[] } | { role: Role; minLevel?: Level };
@@ -21,16 +40,13 @@ export interface EnqueueOptions {
  * manager, raw SQL on the same transaction, the event log, follow-up actions,
  * notices to other users, and the clock.
  */
-export interface ActionContext {
-  em: EntityManager;
+export interface ActionContext extends Db {
   actor: Actor;
   tenantId: number;
   taskId: number;
   log: Logger;
   config: Config;
   now(): Date;
-  /** Raw SQL (`?` placeholders) on the handler's transaction. */
-  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Appends a history row; called by `transition()`, not by handlers directly. */
   record(event: TransitionRecord): void;
   /** Queues another action in the same transaction (it runs only if this one commits). */
@@ -49,23 +65,36 @@ export interface ActionContext {
 }
 
 /** What an inline action (answered by the web process itself) gets. */
-export interface InlineContext {
-  em: EntityManager;
+export interface InlineContext extends Db {
   actor: Actor | null;
   /** The caller's raw session token, when it sent one (logout needs it). */
   token: string | null;
   config: Config;
   log: Logger;
   now(): Date;
-  services: InlineServices;
+  /** Runs `fn` in one transaction; `em`/`sql` above are outside it. */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  web: WebPorts;
 }
 
-/** Web-side services inline actions use; built once by the web process. */
-export interface InlineServices {
-  login(name: string, password: string, tenant?: string): Promise<{ token: string; expiresAt: string; user: Record<string, unknown> }>;
-  logout(token: string): Promise<void>;
-  getTask(actor: Actor, id: number): Promise<Record<string, unknown>>;
-  cancelTask(actor: Actor, id: number): Promise<Record<string, unknown>>;
-  /** Registers an invited user (invitations domain): one transaction, returns a session like login. */
-  acceptInvitation(token: string, input: { firstName: string; lastName: string; password: string }): Promise<{ token: string; expiresAt: string; user: Record<string, unknown>; invitationId: number }>;
+/**
+ * What only the web process has, for inline actions: limits on repeated
+ * attempts from the caller's address, and the pipeline's task reads.
+ */
+export interface WebPorts {
+  /**
+   * Failed attempts counted per caller IP + `subject` and per `subject` (a
+   * login name): `check` refuses with 429 RATE_LIMITED past the limit.
+   */
+  attempts: {
+    check(subject: string): Promise<void>;
+    failed(subject: string): Promise<void>;
+    succeeded(subject: string): Promise<void>;
+  };
+  tasks: {
+    /** A task's status and result, to its owner (and admins): NOT_FOUND to anyone else. */
+    get(actor: Actor, id: number): Promise<Record<string, unknown>>;
+    /** Cancels a task that is still queued; CONFLICT once it runs. */
+    cancel(actor: Actor, id: number): Promise<Record<string, unknown>>;
+  };
 }

@@ -3,9 +3,11 @@ import type { ActionContext, InlineContext } from './context.js';
 import type { Config } from '../config.js';
 import type { Actor, Role } from './roles.js';
 
-/** Worker kinds, one BullMQ queue and one Procfile line each. */
-export const WORKER_KINDS = ['admin', 'compliance', 'service', 'system', 'mail'] as const;
-export type WorkerKind = (typeof WORKER_KINDS)[number];
+/**
+ * A worker kind: one BullMQ queue and one Procfile line. Domains declare theirs
+ * in their manifest; the core knows none by name.
+ */
+export type WorkerKind = string;
 
 /**
  * The kind of row an id in `data` points at: a name the authorization matrix
@@ -59,13 +61,30 @@ interface ActionBase<S extends z.ZodType> {
   /** Wire name, snake_case verb_noun. */
   name: string;
   summary: string;
-  /** Roles allowed to submit it; `public` = no token needed (login). */
-  roles: readonly Role[] | 'public';
+  /**
+   * Roles allowed to submit it; `public` = no token needed (login). In a
+   * definition, `signed-in` = every role of every domain (reading one's own
+   * task, logging out); the registry expands it to that list, so a built
+   * registry only ever holds a role list or `public`.
+   */
+  roles: readonly Role[] | 'public' | 'signed-in';
   /** Required: the authorization rule for the ids it takes (see `Access`). */
   access: Access;
   input: S;
   /** A valid `data` for the docs, the console placeholder and the contract test. */
   example: z.input<S>;
+  /**
+   * The id kind (`access.ids` vocabulary) of the row this action creates, whose
+   * id is its result's `id` (`create_customer` -> `customer`): the sequence log
+   * names the rows a sequence made `<customer:n>`.
+   */
+  creates?: string;
+  /**
+   * Top-level `data` fields that name a role (`invite_user`'s `role`): the
+   * registry makes each an enum of every domain's roles, so an unknown role is
+   * a 400 at the door and the catalogue lists the choices.
+   */
+  roleFields?: readonly string[];
   /**
    * Optional flood limit, counted per tenant or per user on the shared rate-limit
    * store when a valid request is accepted: past it the caller gets 429
@@ -99,6 +118,9 @@ export interface InlineAction<S extends z.ZodType = z.ZodType, R = unknown> exte
 
 export type ActionDefinition = QueuedAction<z.ZodType, unknown> | InlineAction<z.ZodType, unknown>;
 
+/** An action as the registry holds it: `signed-in` expanded to every role. */
+export type RegisteredAction = ActionDefinition & { roles: readonly Role[] | 'public' };
+
 export function defineAction<S extends z.ZodType, R>(def: Omit<QueuedAction<S, R>, 'mode'>): QueuedAction<S, R> {
   return { ...def, mode: 'queued' };
 }
@@ -111,5 +133,5 @@ export function mayRun(action: ActionDefinition, actor: Actor | null): boolean {
   if (action.roles === 'public') return true;
   if (!actor) return false;
   if (actor.kind === 'system') return true;
-  return action.roles.includes(actor.role);
+  return action.roles === 'signed-in' || action.roles.includes(actor.role);
 }

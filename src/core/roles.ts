@@ -1,17 +1,14 @@
 /**
- * Roles a user of a tenant may hold. Later domains add theirs here (guest,
- * provider, coordinator, designer...); an action names the roles that may run it.
+ * A role a user of a tenant may hold. Roles belong to domains: each domain's
+ * manifest (`src/domains/<name>/index.ts`) declares the roles it brings, and a
+ * tenant has the roles of the domains it uses (the `tenant_role` table, which
+ * `app_user.role` references). The core knows no role by name.
  */
-export const ROLES = ['admin', 'compliance', 'service'] as const;
-export type Role = (typeof ROLES)[number];
+export type Role = string;
 
 export const LEVELS = [1, 2, 3] as const;
 export type Level = (typeof LEVELS)[number];
 export const MAX_LEVEL: Level = 3;
-
-export function isRole(value: unknown): value is Role {
-  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
-}
 
 /** Who is acting: a signed-in user, or the system (timers, reconcilers). */
 export type Actor =

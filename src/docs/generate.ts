@@ -10,12 +10,12 @@ export function actionsMarkdown(registry: Registry): string {
   out.push('| action | roles | runs on | summary |', '| --- | --- | --- | --- |');
   for (const a of registry.list()) {
     const worker = a.mode === 'inline' ? 'web (inline)' : a.worker === 'caller' ? "caller's role queue" : `\`${a.worker}\` queue`;
-    const roles = a.roles === 'public' ? 'anyone' : a.roles.length ? a.roles.join(', ') : 'system only';
+    const roles = a.roles === 'public' ? 'anyone' : a.roles === 'signed-in' ? 'any signed-in user' : a.roles.length ? a.roles.join(', ') : 'system only';
     out.push(`| [\`${a.name}\`](#${a.name}) | ${roles} | ${worker} | ${a.summary.replace(/\|/g, '\\|').split('. ')[0]!.replace(/\.$/, '')}. |`);
   }
   for (const a of registry.list()) {
     out.push('', `## ${a.name}`, '', a.summary, '');
-    out.push(`- roles: ${a.roles === 'public' ? 'anyone (no token)' : a.roles.length ? a.roles.join(', ') : 'system only (not callable over HTTP)'}`);
+    out.push(`- roles: ${a.roles === 'public' ? 'anyone (no token)' : a.roles === 'signed-in' ? 'any signed-in user' : a.roles.length ? a.roles.join(', ') : 'system only (not callable over HTTP)'}`);
     out.push(`- runs: ${a.mode === 'inline' ? 'inline in the web process, answered 200' : a.worker === 'caller' ? "on the queue of the caller's role" : `on the \`${a.worker}\` queue`}`);
     out.push('', 'Example `data`:', '', '```json', JSON.stringify(a.example, null, 2), '```', '', 'Input schema:', '', '```json', JSON.stringify(z.toJSONSchema(a.input, { io: 'input', unrepresentable: 'any' }), null, 2), '```');
   }

@@ -4,14 +4,13 @@ import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { mayRun } from '../core/define-action.js';
-import type { InlineServices } from '../core/context.js';
+import type { WebPorts } from '../core/context.js';
 import { AppError } from '../core/errors.js';
 import type { Registry } from '../core/registry.js';
 import type { Actor } from '../core/roles.js';
-import type { Orm } from '../infra/db.js';
+import { dbOf, transactionOn, type Orm } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { Accounts } from '../domains/accounts/service.js';
-import { InvitationLinks } from '../domains/invitations/links.js';
 import { isFinalTask } from '../pipeline/task-machine.js';
 import { takesQuickSubmit, type Submissions } from '../pipeline/submissions.js';
 import type { Waiters } from '../realtime/waiters.js';
@@ -69,28 +68,22 @@ export function apiRouter(deps: ApiDeps): { router: Router; post: Middleware } {
 
   const now = deps.now ?? (() => new Date());
   const actionLimits = new ActionLimits(deps.rateLimitStore ?? { kind: 'memory', prefix: 'rl' }, deps.config);
-  const invitationLinks = new InvitationLinks(deps.accounts, now);
   const throttle = new LoginThrottle(deps.rateLimitStore ?? { kind: 'memory', prefix: 'rl' }, {
     perIpName: { points: deps.config.loginLimitIpName, windowMs: deps.config.loginLimitWindowMs },
     perName: { points: deps.config.loginLimitName, windowMs: deps.config.loginLimitWindowMs },
   });
-  /** Inline services for one request: login is throttled by the caller's IP and the login name. */
-  const servicesFor = (ip: string): InlineServices => ({
-    async login(name, password, tenant) {
-      await throttle.check(ip, name);
-      try {
-        const session = await deps.accounts.login(em(), name, password, tenant);
-        await throttle.succeeded(ip, name);
-        return session;
-      } catch (err) {
-        if (err instanceof AppError && err.code === 'INVALID_CREDENTIALS') await throttle.failed(ip, name);
-        throw err;
-      }
+  const transaction = transactionOn(deps.orm);
+  /** What an inline action may use of the web process, for one request: attempts are counted by the caller's IP. */
+  const webFor = (ip: string): WebPorts => ({
+    attempts: {
+      check: (subject) => throttle.check(ip, subject),
+      failed: (subject) => throttle.failed(ip, subject),
+      succeeded: (subject) => throttle.succeeded(ip, subject),
     },
-    logout: (token) => deps.accounts.logout(em(), token),
-    getTask: (actor, id) => deps.tasks.get(em(), actor, id),
-    cancelTask: (actor, id) => deps.tasks.cancel(em(), actor, id),
-    acceptInvitation: (token, input) => invitationLinks.accept(em(), token, input),
+    tasks: {
+      get: (actor, id) => deps.tasks.get(em(), actor, id),
+      cancel: (actor, id) => deps.tasks.cancel(em(), actor, id),
+    },
   });
 
   router.get('/ping', async (ctx) => {
@@ -112,7 +105,7 @@ export function apiRouter(deps: ApiDeps): { router: Router; post: Middleware } {
 
   router.get('/api/v1/tasks/:id', async (ctx) => {
     // `?token=a&token=b` arrives as an array: only a single string is a token.
-    const actor = await deps.accounts.authenticate(em(), bearer(ctx) ?? (typeof ctx.query.token === 'string' ? ctx.query.token : undefined));
+    const actor = await deps.accounts.authenticate(dbOf(em()), bearer(ctx) ?? (typeof ctx.query.token === 'string' ? ctx.query.token : undefined));
     const id = Number(ctx.params.id);
     if (!Number.isSafeInteger(id) || id <= 0) throw new AppError('NOT_FOUND', `No task ${ctx.params.id}.`);
     ctx.body = { task: await deps.tasks.get(em(), actor, id) };
@@ -162,7 +155,7 @@ export function apiRouter(deps: ApiDeps): { router: Router; post: Middleware } {
       user = quick.actor;
       submitted = { id: quick.id, status: 'queued', created: true };
     } else {
-      const actor: Actor | null = def.roles === 'public' ? null : await deps.accounts.authenticate(em(), token);
+      const actor: Actor | null = def.roles === 'public' ? null : await deps.accounts.authenticate(dbOf(em()), token);
       if (!mayRun(def, actor)) throw new AppError('FORBIDDEN', `Your role may not run ${def.name}.`, { roles: def.roles });
       const input = def.input.safeParse(data);
       if (!input.success) {
@@ -170,7 +163,8 @@ export function apiRouter(deps: ApiDeps): { router: Router; post: Middleware } {
         throw new AppError('VALIDATION_FAILED', `Invalid data for ${def.name}: ${issues.map((i) => `${i.path || '(data)'}: ${i.message}`).join('; ')}`, { issues });
       }
       if (def.mode === 'inline') {
-        ctx.body = await def.handler(input.data, { em: em(), actor, token, config: deps.config, log: deps.log, now, services: servicesFor(ctx.ip) });
+        const db = dbOf(em());
+        ctx.body = await def.handler(input.data, { ...db, actor, token, config: deps.config, log: deps.log, now, transaction, web: webFor(ctx.ip) });
         return;
       }
       user = actor as Actor & { kind: 'user' };

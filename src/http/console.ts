@@ -3,9 +3,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Context, Middleware, Next } from 'koa';
-import { WORKER_KINDS } from '../core/define-action.js';
 import { AppError } from '../core/errors.js';
-import type { Orm } from '../infra/db.js';
+import { dbOf, type Orm } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { Queues } from '../infra/queue.js';
 import type { Accounts } from '../domains/accounts/service.js';
@@ -75,6 +74,8 @@ export interface ConsoleDeps {
   orm: Orm;
   log: Logger;
   accounts: Accounts;
+  /** Every worker kind's queue is on the Bull Board. */
+  workerKinds?: readonly string[];
   /** The queues Bull Board shows; without them `/admin/queues` is 404. */
   queues?: Queues;
 }
@@ -119,7 +120,7 @@ export function consoleRoutes(deps: ConsoleDeps): Middleware[] {
 
   router.post(`${CONSOLE_PATH}session`, async (ctx) => {
     const token = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1];
-    const actor = await deps.accounts.authenticate(em(), token);
+    const actor = await deps.accounts.authenticate(dbOf(em()), token);
     const admin = actor.role === 'admin';
     // Only an admin's browser gets the cookie; anyone else's loses one an earlier admin login left.
     ctx.cookies.set(BOARD_COOKIE, admin ? token : null, { httpOnly: true, sameSite: 'strict', secure: ctx.secure, path: BOARD_PATH, overwrite: true });
@@ -139,9 +140,9 @@ export function consoleRoutes(deps: ConsoleDeps): Middleware[] {
     if (!deps.queues) throw new AppError('NOT_FOUND', `No route ${ctx.method} ${ctx.path}.`);
     const token = ctx.cookies.get(BOARD_COOKIE);
     if (!token) throw new AppError('UNAUTHENTICATED', 'Log in to the console as an admin first; it opens the queues for you.');
-    const actor = await deps.accounts.authenticate(em(), token);
+    const actor = await deps.accounts.authenticate(dbOf(em()), token);
     if (actor.role !== 'admin') throw new AppError('FORBIDDEN', 'Only admins may see the queues.');
-    board ??= await mountBoard(deps.queues);
+    board ??= await mountBoard(deps.queues, deps.workerKinds ?? []);
     return board(ctx, next);
   };
 
@@ -149,11 +150,11 @@ export function consoleRoutes(deps: ConsoleDeps): Middleware[] {
 }
 
 /** Bull Board over every worker kind's queue (Redis or BullMQ's PostgreSQL backend). */
-async function mountBoard(queues: Queues): Promise<Middleware> {
+async function mountBoard(queues: Queues, workerKinds: readonly string[]): Promise<Middleware> {
   const [{ createBullBoard }, { BullMQAdapter }, { KoaAdapter }] = await Promise.all([import('@bull-board/api'), import('@bull-board/api/bullMQAdapter'), import('@bull-board/koa')]);
   const adapter = new KoaAdapter();
   adapter.setBasePath(BOARD_PATH);
   // Bull Board types its adapter against its own copy of bullmq's Queue; ours is the same class.
-  createBullBoard({ queues: WORKER_KINDS.map((kind) => new BullMQAdapter(queues.queue(kind) as never, { readOnlyMode: false })), serverAdapter: adapter, options: { uiConfig: { boardTitle: 'bureau queues' } } });
+  createBullBoard({ queues: workerKinds.map((kind) => new BullMQAdapter(queues.queue(kind) as never, { readOnlyMode: false })), serverAdapter: adapter, options: { uiConfig: { boardTitle: 'bureau queues' } } });
   return adapter.registerPlugin() as unknown as Middleware;
 }

@@ -6,7 +6,7 @@ import { AppError, toAppError } from '../core/errors.js';
 import type { Accounts } from '../domains/accounts/service.js';
 import { InvitationLinks } from '../domains/invitations/links.js';
 import { escapeHtml } from '../domains/invitations/templates.js';
-import type { Orm } from '../infra/db.js';
+import { transactionOn, type Orm } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 
 const asset = (file: string) => readFileSync(new URL(`./invitation-assets/${file}`, import.meta.url));
@@ -66,8 +66,7 @@ function acceptForm(token: string, inv: { email: string; tenant: string; firstNa
  */
 export function invitationPages(deps: { orm: Orm; accounts: Accounts; log: Logger; now?: () => Date }): Router {
   const router = new Router({ prefix: '/i' });
-  const links = new InvitationLinks(deps.accounts, deps.now);
-  const em = () => deps.orm.em.fork();
+  const links = new InvitationLinks({ transaction: transactionOn(deps.orm), accounts: deps.accounts, now: deps.now ?? (() => new Date()) });
 
   router.get('/assets/:file', (ctx) => {
     const a = ASSETS[ctx.params.file!];
@@ -78,7 +77,7 @@ export function invitationPages(deps: { orm: Orm; accounts: Accounts; log: Logge
   });
 
   router.get('/:token/open.gif', async (ctx) => {
-    await links.opened(em(), ctx.params.token!).catch((err: unknown) => deps.log.warn({ err: toAppError(err).message }, 'could not record an invitation open'));
+    await links.opened(ctx.params.token!).catch((err: unknown) => deps.log.warn({ err: toAppError(err).message }, 'could not record an invitation open'));
     ctx.type = 'image/gif';
     ctx.set('Cache-Control', 'no-store, private');
     ctx.body = PIXEL;
@@ -86,7 +85,7 @@ export function invitationPages(deps: { orm: Orm; accounts: Accounts; log: Logge
 
   router.get('/:token', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    const state = await links.clicked(em(), ctx.params.token!);
+    const state = await links.clicked(ctx.params.token!);
     if (state.state !== 'open') return explain(ctx, state.state, state.tenant);
     ctx.type = 'html';
     ctx.body = acceptForm(ctx.params.token!, state.invitation);
@@ -98,7 +97,7 @@ export function invitationPages(deps: { orm: Orm; accounts: Accounts; log: Logge
     const form = (ctx.request.body ?? {}) as Record<string, unknown>;
     const field = (k: string) => (typeof form[k] === 'string' ? (form[k] as string).trim() : '');
     const retry = async (message: string) => {
-      const state = await links.clicked(em(), token, false);
+      const state = await links.clicked(token, false);
       if (state.state !== 'open') return explain(ctx, state.state, state.tenant);
       ctx.status = 400;
       ctx.type = 'html';
@@ -111,7 +110,7 @@ export function invitationPages(deps: { orm: Orm; accounts: Accounts; log: Logge
     if (field('first_name').length > 100 || field('last_name').length > 100) return retry('Names may have at most 100 characters.');
     if (form.password_again !== undefined && form.password_again !== password) return retry('The two passwords differ.');
     try {
-      await links.accept(em(), token, { firstName: field('first_name'), lastName: field('last_name'), password });
+      await links.accept(token, { firstName: field('first_name'), lastName: field('last_name'), password });
     } catch (err) {
       const e = toAppError(err);
       if (e.code === 'GONE') return explain(ctx, e.message.includes('revoked') ? 'revoked' : 'expired');

@@ -2,6 +2,7 @@ import { MikroORM, PostgreSqlDriver, type EntityManager } from '@mikro-orm/postg
 import { Migrator } from '@mikro-orm/migrations';
 import pg from 'pg';
 import type { Config } from '../config.js';
+import type { Db } from '../core/context.js';
 import { entities } from '../entities.js';
 import { migrationsList } from '../../migrations/index.js';
 
@@ -15,7 +16,8 @@ export async function openOrm(config: Config, opts: { poolMax?: number } = {}): 
   return MikroORM.init({
     driver: PostgreSqlDriver,
     clientUrl: config.databaseUrl,
-    entities: [...entities],
+    // defineEntity schemas, typed loosely in the manifests (`object`): the ORM checks them at init.
+    entities: [...entities] as never[],
     extensions: [Migrator],
     migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
     pool: { min: 0, max: opts.poolMax ?? 10 },
@@ -52,4 +54,14 @@ export async function sql<T = Record<string, unknown>>(em: EntityManager, text: 
 /** A JS array as a PostgreSQL array literal, quoted the way node-postgres quotes one. */
 function pgArray(items: unknown[]): string {
   return `{${items.map((v) => (v === null || v === undefined ? 'NULL' : typeof v === 'number' ? String(v) : `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
+}
+
+/** The `Db` port a domain gets: `em` and raw SQL on `em`'s connection (and transaction, when it has one). */
+export function dbOf(em: EntityManager): Db {
+  return { em, sql: (text, params) => sql(em, text, params) };
+}
+
+/** Runs `fn` in one transaction on a fork of the ORM's entity manager. */
+export function transactionOn(orm: Orm): <T>(fn: (tx: Db) => Promise<T>) => Promise<T> {
+  return (fn) => orm.em.fork().transactional((tx) => fn(dbOf(tx as EntityManager)));
 }

@@ -2,17 +2,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
 import type { Config } from '../config.js';
+import type { OutgoingMail } from '../core/context.js';
 import { AppError } from '../core/errors.js';
 import type { Logger } from './logger.js';
 
-export interface OutgoingMail {
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-  /** A stable Message-ID (`<…@host>`), so a resend after a crash is recognisable as the same message. */
-  messageId: string;
-}
+export type { OutgoingMail };
 
 export interface SentMail {
   messageId: string;

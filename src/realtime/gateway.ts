@@ -4,7 +4,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { AppError, toAppError } from '../core/errors.js';
-import type { Orm } from '../infra/db.js';
+import { dbOf, type Orm } from '../infra/db.js';
 import type { FeedMessage } from '../infra/feed-bus.js';
 import type { Logger } from '../infra/logger.js';
 import type { Accounts } from '../domains/accounts/service.js';
@@ -106,7 +106,7 @@ export class Gateway {
     }
     const hello = Hello.safeParse(msg);
     if (!hello.success) throw new AppError('BAD_ENVELOPE', 'The first message must be {"token": string, "after": number}.');
-    const actor = await this.deps.accounts.authenticate(this.deps.orm.em.fork(), hello.data.token);
+    const actor = await this.deps.accounts.authenticate(dbOf(this.deps.orm.em.fork()), hello.data.token);
     const conn: Conn = { ws, userId: actor.id, lastSent: hello.data.after, chain: Promise.resolve(), queued: 0 };
     const set = this.byUser.get(actor.id) ?? new Set<Conn>();
     set.add(conn);

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { buildRegistry } from '../../src/actions.js';
 import type { ActionDefinition } from '../../src/core/define-action.js';
-import { ROLES, type Role } from '../../src/core/roles.js';
+import type { Callers } from '../../src/core/domain-set.js';
+import type { Role } from '../../src/core/roles.js';
+import { domains } from '../../src/domains.js';
 import { openFeed, startTestBureau, type Feed, type TestBureau } from '../helpers/bureau.js';
-import { FIXTURES, marker, session } from './fixtures.js';
+import { fixtureScope, marker, session } from './fixtures.js';
 
 /**
  * The authorization matrix, generated from the registry when it runs: every
@@ -44,10 +45,15 @@ interface Person {
   email: string;
 }
 
-/** Who acts for each role, and whose rows are "another user's", in each tenant. */
-const CALLER: Record<Role, string> = { admin: 'admin', compliance: 'compliance3', service: 'service3' };
-const OTHER: Record<Role, string> = { admin: 'compliance2', compliance: 'compliance2', service: 'service2' };
-const TENANTS = { own: 'acme', other: 'globex' } as const;
+/**
+ * Who acts for each role, whose rows are "another user's", and in which two
+ * tenants: from the manifests (`callers`), for the domain of the action.
+ */
+function callersOf(role: Role, def: ActionDefinition): Callers {
+  const c = domains.callersFor(role, domains.domainOf(def.name));
+  if (!c) throw new Error(`role ${role} has no demo callers: give its domain's manifest \`callers\``);
+  return c;
+}
 
 const isInternal = (def: ActionDefinition) => def.mode === 'queued' && def.internal === true;
 
@@ -82,7 +88,7 @@ export function expectedOutcome(def: ActionDefinition, who: Who, tenant: Side | 
 
 export function cellsOf(defs: ActionDefinition[]): Cell[] {
   const cells: Cell[] = [];
-  const whos: Who[] = [...ROLES, 'anonymous'];
+  const whos: Who[] = [...domains.roles, 'anonymous'];
   for (const def of defs) {
     const ids = Object.values(def.access.ids);
     const fromField = ids.map((k) => (typeof k === 'string' ? null : k.kindFrom)).find((f) => f !== null) ?? null;
@@ -117,25 +123,32 @@ describe('authorization matrix (generated from the registry)', function () {
   const people = new Map<string, Person>();
   const feeds = new Map<number, Feed>();
   const ran: Ran[] = [];
-  const registry = buildRegistry();
+  const registry = domains.registry;
   const cells = cellsOf(registry.list());
 
-  const person = (tenant: Side, name: string): Person => people.get(`${name}@${TENANTS[tenant]}.test`)!;
+  /** The leak markers of every demo tenant but `slug`. */
+  const otherMarkers = (slug: string) => [...new Set([...people.values()].map((p) => p.slug))].filter((t) => t !== slug).map(marker);
+
+  const person = (c: Callers, tenant: Side, name: string): Person => {
+    const p = people.get(`${name}@${c.tenants[tenant]}.test`);
+    if (!p) throw new Error(`no demo user ${name}@${c.tenants[tenant]}.test`);
+    return p;
+  };
 
   async function runCell(cell: Cell): Promise<Ran> {
     const { def } = cell;
-    const caller = cell.who === 'anonymous' ? null : person('own', CALLER[cell.who]);
+    const callers = callersOf(cell.who === 'anonymous' ? 'admin' : cell.who, def);
+    const caller = cell.who === 'anonymous' ? null : person(callers, 'own', callers.caller);
     const data = structuredClone(def.example) as Record<string, unknown>;
     const rows: [string, number][] = [];
     for (const [field, ref] of Object.entries(def.access.ids)) {
       const kind = typeof ref === 'string' ? ref : cell.kind!;
       if (typeof ref !== 'string') data[ref.kindFrom] = kind;
-      const factory = FIXTURES[kind];
-      if (!factory) throw new Error(`${def.name}.${field}: no fixture factory for ids of kind "${kind}" in test/authz/fixtures.ts`);
+      const factory = domains.idKinds[kind]?.fixture;
+      if (!factory) throw new Error(`${def.name}.${field}: no fixture for ids of kind "${kind}": give it one in its domain's manifest (idKinds.${kind}.fixture)`);
       const side = cell.tenant ?? 'own';
-      const role = cell.who === 'anonymous' ? 'admin' : cell.who;
-      const owner = person(side, cell.owner === 'other' ? OTHER[role] : CALLER[role]);
-      const id = await factory({ db: b.db, tenantId: owner.tenantId, tenantSlug: owner.slug, ownerId: owner.id });
+      const owner = person(callers, side, cell.owner === 'other' ? callers.other : callers.caller);
+      const id = await factory(fixtureScope(b.db, owner));
       data[field] = id;
       rows.push([kind, id]);
     }
@@ -157,16 +170,17 @@ describe('authorization matrix (generated from the registry)', function () {
   before(async () => {
     b = await startTestBureau({ config: { reconcileIntervalMs: 3_600_000, maxWaitMs: 15_000 } });
     const { rows } = await b.db.query<{ id: number; tenant_id: number; slug: string; role: Role; email: string }>(
-      `select u.id, u.tenant_id, t.slug, u.role, u.email from app_user u join tenant t on t.id = u.tenant_id where t.slug in ('acme', 'globex')`,
+      `select u.id, u.tenant_id, t.slug, u.role, u.email from app_user u join tenant t on t.id = u.tenant_id where u.status = 'active'`,
     );
     for (const r of rows) people.set(r.email, { id: r.id, tenantId: r.tenant_id, slug: r.slug, role: r.role, email: r.email });
     // Every caller and every "other user" of both tenants listens on the websocket for the whole run.
-    for (const tenant of ['own', 'other'] as const) {
-      for (const name of new Set([...Object.values(CALLER), ...Object.values(OTHER)])) {
-        const p = person(tenant, name);
-        feeds.set(p.id, await openFeed(b.url, await session(b.db, p.tenantId, p.id), 0));
-      }
+    const listeners = new Set<Person>();
+    for (const cell of cells) {
+      if (cell.who === 'anonymous') continue;
+      const c = callersOf(cell.who, cell.def);
+      for (const tenant of ['own', 'other'] as const) for (const name of [c.caller, c.other]) listeners.add(person(c, tenant, name));
     }
+    for (const p of listeners) if (!feeds.has(p.id)) feeds.set(p.id, await openFeed(b.url, await session(b.db, p.tenantId, p.id), 0));
     const ordered: Ran[] = new Array(cells.length);
     let next = 0;
     await Promise.all(
@@ -215,18 +229,17 @@ describe('authorization matrix (generated from the registry)', function () {
     const leaks: string[] = [];
     for (const r of ran) {
       if (!r.caller) continue;
-      const foreign = marker(r.caller.slug === 'acme' ? 'globex' : 'acme');
-      if (JSON.stringify(r.body).includes(foreign)) leaks.push(`${r.cell.def.name} as ${r.cell.who}: reply carries ${foreign}`);
+      const foreign = otherMarkers(r.caller.slug).find((m) => JSON.stringify(r.body).includes(m));
+      if (foreign) leaks.push(`${r.cell.def.name} as ${r.cell.who}: reply carries ${foreign}`);
     }
     for (const [userId, feed] of feeds) {
       const p = [...people.values()].find((x) => x.id === userId)!;
-      const foreign = marker(p.slug === 'acme' ? 'globex' : 'acme');
-      for (const m of feed.messages) if (JSON.stringify(m).includes(foreign)) leaks.push(`${p.email} received ${JSON.stringify(m).slice(0, 200)}`);
+      for (const m of feed.messages) if (otherMarkers(p.slug).some((x) => JSON.stringify(m).includes(x))) leaks.push(`${p.email} received ${JSON.stringify(m).slice(0, 200)}`);
     }
     assert.deepEqual(leaks, []);
     // The markers do travel where they may: otherwise this check could not see a leak.
     assert.ok(ran.some((r) => r.caller && JSON.stringify(r.body).includes(marker(r.caller.slug))), 'no reply carries its own tenant\'s marker');
-    assert.ok([...feeds.values()].some((f) => f.messages.some((m) => JSON.stringify(m).includes(marker('acme')))), 'no websocket message carries a marker');
+    assert.ok([...feeds.values()].some((f) => f.messages.some((m) => JSON.stringify(m).includes('LEAKMARK-'))), 'no websocket message carries a marker');
   });
 
   it('pushes each result to its submitter once, and to no one else', async () => {
@@ -279,13 +292,13 @@ describe('authorization matrix (generated from the registry)', function () {
     assert.ok(tasks.length > 20);
     for (const r of tasks) {
       const submitter = r.caller!;
-      const peer = person('own', submitter.email.startsWith('compliance2') ? 'service2' : 'compliance2');
+      const c = callersOf(submitter.role, r.cell.def);
       const checks: [string, Person, unknown][] = [
         ['its submitter', submitter, 200],
-        ["its tenant's admin", person('own', 'admin'), 200],
-        ['another user of its tenant', peer, '404 NOT_FOUND'],
-        ["the other tenant's admin", person('other', 'admin'), '404 NOT_FOUND'],
-        ["the other tenant's user of the same role", person('other', CALLER[submitter.role]), '404 NOT_FOUND'],
+        ["its tenant's admin", person(c, 'own', 'admin'), 200],
+        ['another user of its tenant', person(c, 'own', c.other), '404 NOT_FOUND'],
+        ["the other tenant's admin", person(c, 'other', 'admin'), '404 NOT_FOUND'],
+        ["the other tenant's user of the same role", person(c, 'other', c.caller), '404 NOT_FOUND'],
       ];
       for (const [who, p, expected] of checks) {
         const got = await get(p, r.taskId!);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { WORKER_KINDS } from '../../src/core/define-action.js';
+import { domains } from '../../src/domains.js';
 import { pickFreePort } from '../../src/infra/free-port.js';
 import { DEMO_PASSWORD, TEST_REDIS, dropRedisPrefix, openFeed } from '../helpers/bureau.js';
 import { procEnv, sleep, spawnProc, testDatabase, until, waitForPing, type Proc } from '../helpers/procs.js';
@@ -29,7 +29,7 @@ describe('two web processes and two of each worker kind', () => {
       const port = await pickFreePort();
       webs.push({ url: `http://127.0.0.1:${port}`, proc: spawnProc('web', procEnv({ databaseUrl: store.url, redisUrl: TEST_REDIS, prefix, port })) });
     }
-    for (const kind of WORKER_KINDS) for (let i = 0; i < 2; i++) workers.push(spawnProc(kind, procEnv({ databaseUrl: store.url, redisUrl: TEST_REDIS, prefix })));
+    for (const kind of domains.workerKinds) for (let i = 0; i < 2; i++) workers.push(spawnProc(kind, procEnv({ databaseUrl: store.url, redisUrl: TEST_REDIS, prefix })));
     for (const w of webs) await waitForPing(w.url, 150_000);
   });
 
@@ -108,7 +108,7 @@ describe('two web processes and two of each worker kind', () => {
     })();
     await until(() => ids.length >= 100, 60_000, 'the first hundred documents');
     // One of each kind gets SIGTERM while jobs are running; the other of its kind carries on.
-    const victims = [a.proc, ...WORKER_KINDS.map((k) => workers.find((w) => w.name === k)!)];
+    const victims = [a.proc, ...domains.workerKinds.map((k) => workers.find((w) => w.name === k)!)];
     const exits = await Promise.all(victims.map((p) => p.stop()));
     await load;
     assert.deepEqual(exits.map((e) => e.code), victims.map(() => 0), 'each stopped cleanly');

@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { loadConfig, type Config } from '../../src/config.js';
-import { WORKER_KINDS, type WorkerKind } from '../../src/core/define-action.js';
+import type { WorkerKind } from '../../src/core/define-action.js';
+import { domains } from '../../src/domains.js';
 import { migrate, openOrm } from '../../src/infra/db.js';
 import { createLogger, type Logger } from '../../src/infra/logger.js';
 import { migrateQueueSchema } from '../../src/infra/queue-schema.js';
@@ -18,7 +19,8 @@ import { loadDemo } from '../../fixtures/demo.js';
 export const TEST_PG = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const DEMO_PASSWORD = 'demo-password-for-tests';
-const TEMPLATE = 'bureau_test_template';
+/** Named after what shapes it, so checkouts with other migrations or demo sets (worktrees, branches) never share one. */
+let TEMPLATE = 'bureau_test_template';
 const TEST_ARGON2 = { memoryCost: 2048, timeCost: 1 };
 
 function dbUrl(name: string): string {
@@ -57,7 +59,12 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 /** Fingerprint of what shapes the template: rebuild it when migrations or the demo set change. */
 function fingerprint(): string {
   const h = createHash('sha256');
-  for (const f of ['migrations/index.ts', 'fixtures/demo.ts']) h.update(readFileSync(f));
+  const files = [
+    ...readdirSync('migrations').map((f) => join('migrations', f)),
+    'fixtures/demo.ts',
+    ...readdirSync('src/domains', { recursive: true, encoding: 'utf8' }).filter((f) => /(^|\/)(demo[^/]*|index)\.ts$/.test(f)).map((f) => join('src/domains', f)),
+  ].sort();
+  for (const f of files) h.update(f).update(readFileSync(f));
   return h.digest('hex').slice(0, 16);
 }
 
@@ -81,6 +88,7 @@ async function checkRedis(): Promise<void> {
 export function ensureTemplate(): Promise<void> {
   templateReady ??= checkRedis().then(() => admin(async (c) => {
     const fp = fingerprint();
+    TEMPLATE = `bureau_tpl_${fp}`;
     await c.query('select pg_advisory_lock(424242)');
     try {
       const { rows } = await c.query(`select shobj_description(oid, 'pg_database') as fp from pg_database where datname = $1`, [TEMPLATE]);
@@ -172,7 +180,7 @@ export async function startTestBureau(opts: TestBureauOptions = {}): Promise<Tes
   const log = opts.log ?? createLogger(config.logLevel, 'test');
   const rt = await openRuntime(config, log);
   const web = await startWeb(rt, { port: 0, host: '127.0.0.1' });
-  let workers = await startWorkers(rt, opts.workers ?? WORKER_KINDS);
+  let workers = await startWorkers(rt, opts.workers ?? domains.workerKinds);
   const url = `http://127.0.0.1:${web.port}`;
   const db = new pg.Pool({ connectionString: config.databaseUrl, max: 3 });
   // An idle client of a database being dropped must not crash the test run.
@@ -207,7 +215,7 @@ export async function startTestBureau(opts: TestBureauOptions = {}): Promise<Tes
     async stopWorkers() {
       await workers.close();
     },
-    async startWorkers(kinds = WORKER_KINDS) {
+    async startWorkers(kinds = domains.workerKinds) {
       workers = await startWorkers(rt, kinds);
     },
     async close() {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { z } from 'zod';
-import { allActions } from '../../src/actions.js';
 import { defineAction, type ActionDefinition } from '../../src/core/define-action.js';
 import { AppError } from '../../src/core/errors.js';
 import { Registry } from '../../src/core/registry.js';
+import { domains } from '../../src/domains.js';
 import { Customer } from '../../src/domains/backoffice/entities.js';
 import { UnrecoverableError, type TaskCopy } from '../../src/infra/queue.js';
 import { runTask, type WorkerDeps } from '../../src/pipeline/run-task.js';
@@ -35,7 +35,7 @@ describe('runTask (the worker side of the pipeline)', () => {
   let deps: WorkerDeps;
   before(async () => {
     b = await startTestBureau({ workers: [] });
-    const registry = new Registry([...allActions, flaky('flaky_infra', 'UNAVAILABLE', 2), flaky('flaky_rule', 'NOT_FOUND', 5), flaky('flaky_spent', 'UNAVAILABLE', 9), flaky('flaky_copied', 'UNAVAILABLE', 2), flaky('queued_rule', 'NOT_FOUND', 5), flaky('queued_infra', 'UNAVAILABLE', 2)] as ActionDefinition[]);
+    const registry = new Registry([...domains.registry.list(), flaky('flaky_infra', 'UNAVAILABLE', 2), flaky('flaky_rule', 'NOT_FOUND', 5), flaky('flaky_spent', 'UNAVAILABLE', 9), flaky('flaky_copied', 'UNAVAILABLE', 2), flaky('queued_rule', 'NOT_FOUND', 5), flaky('queued_infra', 'UNAVAILABLE', 2)] as ActionDefinition[], (role) => domains.queueOfRole(role), domains.systemKind);
     deps = { orm: b.rt.orm, config: b.config, log: b.rt.log, registry, bus: b.rt.bus, outbox: b.rt.outbox, now: () => new Date() };
   });
   after(() => b.close());

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { z } from 'zod';
 import { buildRegistry } from '../../src/actions.js';
-import { defineAction, defineInlineAction, WORKER_KINDS } from '../../src/core/define-action.js';
+import { defineAction, defineInlineAction } from '../../src/core/define-action.js';
 import { Registry } from '../../src/core/registry.js';
 import { ERROR_CATALOGUE } from '../../src/core/errors.js';
-import { ROLES } from '../../src/core/roles.js';
+import { domains } from '../../src/domains.js';
 import { actionsMarkdown, errorsMarkdown } from '../../src/docs/generate.js';
 import { migrationsList } from '../../migrations/index.js';
 
@@ -22,13 +22,13 @@ describe('the action registry (contract)', () => {
     describe(action.name, () => {
       it('names the roles that may run it', () => {
         assert.ok(action.roles === 'public' || Array.isArray(action.roles));
-        if (Array.isArray(action.roles)) for (const r of action.roles) assert.ok((ROLES as readonly string[]).includes(r), `unknown role ${r}`);
+        if (Array.isArray(action.roles)) for (const r of action.roles) assert.ok(domains.roles.includes(r), `unknown role ${r}`);
         if (action.mode === 'queued' && !action.internal) assert.ok(action.roles !== 'public' && action.roles.length > 0, 'a queued public action needs roles');
       });
 
       it('runs on a worker kind the Procfile starts, or inline in web', () => {
         if (action.mode === 'inline') return assert.ok(procfile.web, 'Procfile has no web line');
-        const kinds = action.worker === 'caller' ? WORKER_KINDS.filter((k) => k !== 'system') : [action.worker];
+        const kinds = action.worker === 'caller' ? (action.roles === 'public' ? [] : action.roles).map((r) => domains.queueOfRole(r)!) : [action.worker];
         for (const k of kinds) assert.ok(procfile[k], `Procfile has no line for worker kind ${k}`);
       });
 
@@ -55,7 +55,7 @@ describe('the action registry (contract)', () => {
   });
 
   it('has a Procfile line for every worker kind and for release', () => {
-    for (const k of [...WORKER_KINDS, 'web', 'release']) assert.ok(procfile[k], `Procfile lacks ${k}`);
+    for (const k of [...domains.workerKinds, 'web', 'release']) assert.ok(procfile[k], `Procfile lacks ${k}`);
   });
 
   it('lists every migration file in migrations/index.ts, in order', () => {
@@ -67,10 +67,10 @@ describe('the action registry (contract)', () => {
     const shape = (field: string) => z.strictObject({ [field]: z.string() });
     const queued = (field: string) => defineAction({ name: 'q', summary: 'test action', roles: ['admin'], worker: 'admin', access: { ids: {}, owner: 'tenant' }, input: shape(field), example: { [field]: 'x' }, handler: async () => null });
     for (const field of ['password', 'new_password', 'token', 'resetToken', 'api_secret']) {
-      assert.throws(() => new Registry([queued(field)]), new RegExp(`"${field}" looks like a secret`));
+      assert.throws(() => new Registry([queued(field)], () => undefined, 'system'), new RegExp(`"${field}" looks like a secret`));
     }
-    for (const field of ['name', 'passport_number', 'email']) assert.doesNotThrow(() => new Registry([queued(field)]));
+    for (const field of ['name', 'passport_number', 'email']) assert.doesNotThrow(() => new Registry([queued(field)], () => undefined, 'system'));
     const inline = defineInlineAction({ name: 'i', summary: 'test action', roles: 'public', access: { ids: {}, owner: 'tenant' }, input: shape('password'), example: { password: 'x' }, handler: async () => null });
-    assert.doesNotThrow(() => new Registry([inline]));
+    assert.doesNotThrow(() => new Registry([inline], () => undefined, 'system'));
   });
 });

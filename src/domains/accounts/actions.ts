@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineInlineAction } from '../../core/define-action.js';
 import { AppError } from '../../core/errors.js';
+import { accountsFor } from './service.js';
 
 /** Answered at once (200 with a token) because the websocket needs the token. */
 export const login = defineInlineAction({
@@ -14,19 +15,30 @@ export const login = defineInlineAction({
     tenant: z.string().min(1).max(100).optional(),
   }),
   example: { name: 'admin@acme.test', password: 'the demo password' },
-  handler: (input, ctx) => ctx.services.login(input.name, input.password, input.tenant),
+  async handler(input, ctx) {
+    // Throttled by the caller's address and the login name; only wrong passwords count.
+    await ctx.web.attempts.check(input.name);
+    try {
+      const session = await accountsFor(ctx.config).login(ctx, input.name, input.password, input.tenant);
+      await ctx.web.attempts.succeeded(input.name);
+      return session;
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'INVALID_CREDENTIALS') await ctx.web.attempts.failed(input.name);
+      throw err;
+    }
+  },
 });
 
 export const logout = defineInlineAction({
   name: 'logout',
   summary: 'Revokes the session token the request carries.',
-  roles: ['admin', 'compliance', 'service'],
+  roles: 'signed-in',
   access: { ids: {}, owner: 'tenant' },
   input: z.strictObject({}),
   example: {},
   async handler(_input, ctx) {
     if (!ctx.token) throw new AppError('UNAUTHENTICATED', 'No token to revoke.');
-    await ctx.services.logout(ctx.token);
+    await accountsFor(ctx.config).logout(ctx, ctx.token);
     return { loggedOut: true };
   },
 });

@@ -1,5 +1,4 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { ROLES } from '../../core/roles.js';
 
 export const Tenant = defineEntity({
   name: 'Tenant',
@@ -22,7 +21,7 @@ export const User = defineEntity({
     id: p.integer().primary(),
     tenantId: p.integer(),
     email: p.text(),
-    role: p.enum([...ROLES]).columnType('text'),
+    role: p.text(),
     level: p.smallint().default(1),
     status: p.enum([...USER_STATUSES]).columnType('text').default('active'),
     firstName: p.text().nullable(),

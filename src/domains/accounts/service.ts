@@ -1,7 +1,6 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Db } from '../../core/context.js';
 import { AppError } from '../../core/errors.js';
-import { isRole, type Actor, type Level } from '../../core/roles.js';
-import { sql } from '../../infra/db.js';
+import type { Actor, Level } from '../../core/roles.js';
 import { hashPassword, newToken, tokenHash, verifyPassword, type HashCost } from './passwords.js';
 
 interface UserRow {
@@ -21,8 +20,8 @@ export function publicUser(u: Pick<UserRow, 'id' | 'tenant_id' | 'tenant' | 'ema
   return { id: u.id, tenantId: u.tenant_id, tenant: u.tenant, email: u.email, role: u.role, level: u.level, firstName: u.first_name, lastName: u.last_name };
 }
 
+/** The actor of a user row; `app_user.role` references the tenant's roles, so it is always one the domains declare. */
 export function actorFromRow(u: { id: number; tenant_id: number; role: string; level: number; email: string }): Actor {
-  if (!isRole(u.role)) throw new AppError('FORBIDDEN', 'This account has no usable role.');
   return { kind: 'user', id: u.id, tenantId: u.tenant_id, role: u.role, level: u.level as Level, email: u.email };
 }
 
@@ -40,9 +39,8 @@ export class Accounts {
 
   constructor(private readonly opts: SessionOptions) {}
 
-  async login(em: EntityManager, name: string, password: string, tenant?: string) {
-    const rows = await sql<UserRow>(
-      em,
+  async login(db: Db, name: string, password: string, tenant?: string) {
+    const rows = await db.sql<UserRow>(
       `select u.*, t.slug as tenant from app_user u join tenant t on t.id = u.tenant_id
         where lower(u.email) = lower(?) and (?::text is null or t.slug = ?) and u.status = 'active'`,
       [name, tenant ?? null, tenant ?? null],
@@ -53,14 +51,14 @@ export class Accounts {
     this.dummyHash ??= hashPassword(newToken(), this.opts.cost);
     const ok = await verifyPassword(user?.password_hash ?? (await this.dummyHash), password);
     if (!user || !ok) throw new AppError('INVALID_CREDENTIALS', 'Wrong login name or password.');
-    return this.openSession(em, user);
+    return this.openSession(db, user);
   }
 
   /** A new session for a user who just proved who they are (login, or accepting an invitation). */
-  async openSession(em: EntityManager, user: Parameters<typeof publicUser>[0]) {
+  async openSession(db: Db, user: Parameters<typeof publicUser>[0]) {
     const token = newToken();
     const expiresAt = new Date(Date.now() + this.opts.ttlMs);
-    await sql(em, 'insert into session (tenant_id, user_id, token_hash, expires_at) values (?, ?, ?, ?)', [user.tenant_id, user.id, tokenHash(token), expiresAt]);
+    await db.sql('insert into session (tenant_id, user_id, token_hash, expires_at) values (?, ?, ?, ?)', [user.tenant_id, user.id, tokenHash(token), expiresAt]);
     return { token, expiresAt: expiresAt.toISOString(), user: publicUser(user) };
   }
 
@@ -69,10 +67,9 @@ export class Accounts {
   }
 
   /** The actor behind a token, or 401 UNAUTHENTICATED (unknown, revoked, expired, or a disabled user). */
-  async authenticate(em: EntityManager, token: string | null | undefined): Promise<Actor & { kind: 'user' }> {
+  async authenticate(db: Db, token: string | null | undefined): Promise<Actor & { kind: 'user' }> {
     if (!token) throw new AppError('UNAUTHENTICATED', 'A token is required: log in first and send it as `token` or a Bearer header.');
-    const [row] = await sql<UserRow & { expires_at: Date; revoked_at: Date | null }>(
-      em,
+    const [row] = await db.sql<UserRow & { expires_at: Date; revoked_at: Date | null }>(
       `select u.id, u.tenant_id, u.email, u.role, u.level, u.status, s.expires_at, s.revoked_at
          from session s join app_user u on u.id = s.user_id where s.token_hash = ?`,
       [tokenHash(token)],
@@ -83,7 +80,44 @@ export class Accounts {
     return actorFromRow(row) as Actor & { kind: 'user' };
   }
 
-  async logout(em: EntityManager, token: string): Promise<void> {
-    await sql(em, 'update session set revoked_at = now() where token_hash = ? and revoked_at is null', [tokenHash(token)]);
+  /** The roles the tenant has (those of the domains it uses): `app_user.role` must be one of them. */
+  async tenantRoles(db: Db, tenantId: number): Promise<string[]> {
+    const rows = await db.sql<{ role: string }>('select role from tenant_role where tenant_id = ? order by role', [tenantId]);
+    return rows.map((r) => r.role);
   }
+
+  /** A user waiting for an invitation to be accepted (`invited`, no password yet). */
+  async createInvited(db: Db, u: { tenantId: number; email: string; role: string; level: number; firstName: string; lastName: string }): Promise<number> {
+    const [row] = await db.sql<{ id: number }>(
+      `insert into app_user (tenant_id, email, role, level, status, first_name, last_name) values (?, ?, ?, ?, 'invited', ?, ?) returning id`,
+      [u.tenantId, u.email, u.role, u.level, u.firstName, u.lastName],
+    );
+    return row!.id;
+  }
+
+  /**
+   * Activates a user who was invited (`invited` -> `active`) with the name and
+   * password hash given; null when the user is not waiting to be activated.
+   */
+  async activateInvited(db: Db, u: { userId: number; tenantId: number; firstName: string; lastName: string; passwordHash: string }) {
+    const [user] = await db.sql<{ id: number; tenant_id: number; email: string; role: string; level: number; first_name: string; last_name: string }>(
+      `update app_user set first_name = ?, last_name = ?, password_hash = ?, status = 'active'
+        where id = ? and tenant_id = ? and status = 'invited' returning id, tenant_id, email, role, level, first_name, last_name`,
+      [u.firstName, u.lastName, u.passwordHash, u.userId, u.tenantId],
+    );
+    return user ?? null;
+  }
+
+  async logout(db: Db, token: string): Promise<void> {
+    await db.sql('update session set revoked_at = now() where token_hash = ? and revoked_at is null', [tokenHash(token)]);
+  }
+}
+
+const byConfig = new WeakMap<object, Accounts>();
+
+/** The one `Accounts` of a process for its config (session lifetime, hash cost). */
+export function accountsFor(config: { sessionTtlMs: number; argon2: HashCost }): Accounts {
+  let a = byConfig.get(config);
+  if (!a) byConfig.set(config, (a = new Accounts({ ttlMs: config.sessionTtlMs, cost: config.argon2 })));
+  return a;
 }

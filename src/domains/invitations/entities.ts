@@ -1,5 +1,4 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { ROLES } from '../../core/roles.js';
 import { INVITATION_STATUSES } from './machine.js';
 
 export const Invitation = defineEntity({
@@ -10,7 +9,7 @@ export const Invitation = defineEntity({
     tenantId: p.integer(),
     userId: p.integer().nullable(),
     email: p.text(),
-    role: p.enum([...ROLES]).columnType('text'),
+    role: p.text(),
     level: p.smallint().default(1),
     status: p.enum([...INVITATION_STATUSES]).columnType('text').default('not invited'),
     invitedBy: p.integer().nullable(),

@@ -1,6 +1,5 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Db } from '../../core/context.js';
 import { AppError } from '../../core/errors.js';
-import { sql } from '../../infra/db.js';
 import type { Accounts } from '../accounts/service.js';
 import { tokenHash } from '../accounts/passwords.js';
 import { invitationMachine, LIVE_STATUSES, type InvitationStatus } from './machine.js';
@@ -32,21 +31,28 @@ export type LinkState =
  */
 export class InvitationLinks {
   constructor(
-    private readonly accounts: Accounts,
-    private readonly now: () => Date = () => new Date(),
+    private readonly deps: {
+      /** Runs one transaction (the web process's database port). */
+      transaction: <T>(fn: (tx: Db) => Promise<T>) => Promise<T>;
+      accounts: Accounts;
+      now: () => Date;
+    },
   ) {}
 
+  private now(): Date {
+    return this.deps.now();
+  }
+
   /** Records an open (the tracking pixel). Unknown tokens are ignored: the pixel always answers. */
-  async opened(em: EntityManager, token: string): Promise<void> {
-    await em.transactional(async (tx) => {
-      const row = await this.lock(tx as EntityManager, token);
+  async opened(token: string): Promise<void> {
+    await this.deps.transaction(async (tx) => {
+      const row = await this.lock(tx, token);
       if (!row) return;
-      const [inv] = await sql<{ open_count: number }>(
-        tx as EntityManager,
+      const [inv] = await tx.sql<{ open_count: number }>(
         `update invitation set open_count = open_count + 1, first_opened_at = coalesce(first_opened_at, ?), last_opened_at = ? where id = ? returning open_count`,
         [this.now(), this.now(), row.id],
       );
-      if (inv?.open_count === 1) await this.event(tx as EntityManager, row, 'opened', row.status, null);
+      if (inv?.open_count === 1) await this.event(tx, row, 'opened', row.status, null);
     });
   }
 
@@ -55,9 +61,8 @@ export class InvitationLinks {
    * recorded as an event; it never registers anything. Re-showing the form after
    * a bad submit reads the same state without counting a click.
    */
-  async clicked(em: EntityManager, token: string, record = true): Promise<LinkState> {
-    return em.transactional(async (tx) => {
-      const t = tx as EntityManager;
+  async clicked(token: string, record = true): Promise<LinkState> {
+    return this.deps.transaction(async (t) => {
       const row = await this.lock(t, token);
       if (!row) return { state: 'unknown' };
       const usable = await this.usable(t, row);
@@ -65,7 +70,7 @@ export class InvitationLinks {
       const open = { state: 'open' as const, invitation: { id: row.id, email: row.email, tenant: row.tenant_name, firstName: row.first_name ?? '', lastName: row.last_name ?? '', expiresAt: new Date(row.token_expires_at) } };
       if (!record) return open;
       const to = invitationMachine.next(row.status, 'clicked');
-      await sql(t, `update invitation set status = ?, click_count = click_count + 1, first_clicked_at = coalesce(first_clicked_at, ?), last_clicked_at = ?, updated_at = now() where id = ?`, [to, this.now(), this.now(), row.id]);
+      await t.sql(`update invitation set status = ?, click_count = click_count + 1, first_clicked_at = coalesce(first_clicked_at, ?), last_clicked_at = ?, updated_at = now() where id = ?`, [to, this.now(), this.now(), row.id]);
       await this.event(t, row, 'clicked', to, null);
       return open;
     });
@@ -76,25 +81,19 @@ export class InvitationLinks {
    * marks the invitation `registered`, records the event and opens a session,
    * all in one transaction. A second submit gets 409 and changes nothing.
    */
-  async accept(em: EntityManager, token: string, input: { firstName: string; lastName: string; password: string }) {
-    const passwordHash = await this.accounts.hash(input.password);
-    const outcome = await em.transactional(async (tx) => {
-      const t = tx as EntityManager;
+  async accept(token: string, input: { firstName: string; lastName: string; password: string }) {
+    const passwordHash = await this.deps.accounts.hash(input.password);
+    const outcome = await this.deps.transaction(async (t) => {
       const row = await this.lock(t, token);
       if (!row) return { state: 'unknown' as const };
       const usable = await this.usable(t, row);
       if (usable !== 'open') return { state: usable };
       const to = invitationMachine.next(row.status, 'registered');
-      const [user] = await sql<{ id: number; tenant_id: number; email: string; role: string; level: number; first_name: string; last_name: string }>(
-        t,
-        `update app_user set first_name = ?, last_name = ?, password_hash = ?, status = 'active'
-          where id = ? and tenant_id = ? and status = 'invited' returning id, tenant_id, email, role, level, first_name, last_name`,
-        [input.firstName, input.lastName, passwordHash, row.user_id ?? 0, row.tenant_id],
-      );
+      const user = await this.deps.accounts.activateInvited(t, { userId: row.user_id ?? 0, tenantId: row.tenant_id, firstName: input.firstName, lastName: input.lastName, passwordHash });
       if (!user) throw new AppError('CONFLICT', 'The account this invitation was for is no longer waiting to be activated.');
-      await sql(t, `update invitation set status = ?, registered_at = ?, updated_at = now() where id = ?`, [to, this.now(), row.id]);
+      await t.sql(`update invitation set status = ?, registered_at = ?, updated_at = now() where id = ?`, [to, this.now(), row.id]);
       await this.event(t, row, 'registered', to, user.id);
-      const session = await this.accounts.openSession(t, { ...user, tenant: row.tenant });
+      const session = await this.deps.accounts.openSession(t, { ...user, tenant: row.tenant });
       return { state: 'accepted' as const, session: { ...session, invitationId: row.id } };
     });
     switch (outcome.state) {
@@ -111,10 +110,9 @@ export class InvitationLinks {
     }
   }
 
-  private async lock(em: EntityManager, token: string): Promise<LinkRow | null> {
+  private async lock(db: Db, token: string): Promise<LinkRow | null> {
     if (!token || token.length > 200) return null;
-    const [row] = await sql<LinkRow>(
-      em,
+    const [row] = await db.sql<LinkRow>(
       `select i.id, i.tenant_id, i.user_id, i.status, i.email, i.expires_at, k.expires_at as token_expires_at,
               t.slug as tenant, t.name as tenant_name, u.first_name, u.last_name
          from invitation_token k join invitation i on i.id = k.invitation_id join tenant t on t.id = i.tenant_id
@@ -126,13 +124,13 @@ export class InvitationLinks {
   }
 
   /** `open`, or why not; a live invitation found past its expiry is marked `expired` here. */
-  private async usable(em: EntityManager, row: LinkRow): Promise<'open' | 'registered' | 'expired' | 'revoked'> {
+  private async usable(db: Db, row: LinkRow): Promise<'open' | 'registered' | 'expired' | 'revoked'> {
     if (row.status === 'registered' || row.status === 'revoked' || row.status === 'expired') return row.status;
     if (!LIVE_STATUSES.includes(row.status)) return 'expired';
     const now = this.now().getTime();
     if (new Date(row.expires_at).getTime() <= now) {
-      await sql(em, `update invitation set status = 'expired', updated_at = now() where id = ?`, [row.id]);
-      await this.event(em, row, 'expired', 'expired', null, 'used after its expiry');
+      await db.sql(`update invitation set status = 'expired', updated_at = now() where id = ?`, [row.id]);
+      await this.event(db, row, 'expired', 'expired', null, 'used after its expiry');
       return 'expired';
     }
     // This link's own expiry passed, but a reinvite extended the invitation: this link is dead, the newer one works.
@@ -140,9 +138,8 @@ export class InvitationLinks {
     return 'open';
   }
 
-  private async event(em: EntityManager, row: LinkRow, event: string, to: string, actorId: number | null, reason?: string): Promise<void> {
-    await sql(
-      em,
+  private async event(db: Db, row: LinkRow, event: string, to: string, actorId: number | null, reason?: string): Promise<void> {
+    await db.sql(
       `insert into entity_event (tenant_id, entity_type, entity_id, event, from_status, to_status, actor_id, reason, at) values (?, 'invitation', ?, ?, ?, ?, ?, ?, ?)`,
       [row.tenant_id, row.id, event, row.status, to, actorId, reason ?? null, this.now()],
     );

@@ -4,6 +4,7 @@ import type { ActionContext } from '../../core/context.js';
 import { AppError } from '../../core/errors.js';
 import type { Role } from '../../core/roles.js';
 import { Id } from '../backoffice/schemas.js';
+import { accountsFor } from '../accounts/service.js';
 import { fire } from '../../core/state-machine.js';
 import { Invitation, type IInvitation } from './entities.js';
 import { invitationMachine, LIVE_STATUSES, type InvitationStatus } from './machine.js';
@@ -17,13 +18,18 @@ export const ON_ONE_INVITATION = {
   example: { id: 1 },
 };
 
-/** A role may invite its own rank and below; admins rank above the working roles. */
-const ROLE_RANK: Record<Role, number> = { admin: 2, compliance: 1, service: 1 };
-
-export function assertMayGrant(ctx: ActionContext, role: Role, level: number): void {
+/**
+ * The role must be one the tenant has (the roles of the domains it uses), and
+ * the level no higher than the inviter's own. Only a tenant's admins invite.
+ */
+export async function assertMayGrant(ctx: ActionContext, role: Role, level: number): Promise<void> {
   const actor = ctx.actor;
+  const roles = await accountsFor(ctx.config).tenantRoles(ctx, ctx.tenantId);
+  if (!roles.includes(role)) {
+    const message = `This tenant has no role "${role}"; it has ${roles.join(', ')}.`;
+    throw new AppError('VALIDATION_FAILED', message, { issues: [{ path: 'role', message, code: 'invalid_value' }], roles });
+  }
   if (actor.kind !== 'user') return;
-  if (ROLE_RANK[role] > ROLE_RANK[actor.role]) throw new AppError('FORBIDDEN', `A ${actor.role} may not invite a ${role}.`, { field: 'role' });
   if (level > actor.level) throw new AppError('FORBIDDEN', `You may not grant level ${level}, above your own level ${actor.level}.`, { field: 'level' });
 }
 

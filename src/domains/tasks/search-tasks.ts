@@ -28,7 +28,7 @@ export const searchTasks = defineAction({
   name: 'search_tasks',
   summary: 'Finds tasks of your tenant by action, status, actor (email or "system"), creation time range and a field of their input, newest first, paged with `limit`/`offset`.',
   roles: ['admin'],
-  worker: 'admin',
+  worker: 'caller',
   access: { ids: {}, owner: 'tenant' },
   input: SearchInput,
   example: { action: 'create_transfer', status: 'succeeded', field: 'cid', value: '1', limit: 25, offset: 0 },

@@ -1,6 +1,5 @@
 import { defineAction } from '../../../core/define-action.js';
 import { AppError } from '../../../core/errors.js';
-import { ROLES } from '../../../core/roles.js';
 import { Customer } from '../entities.js';
 import { formatCents } from '../money.js';
 import { ById } from '../schemas.js';
@@ -9,7 +8,7 @@ import { ById } from '../schemas.js';
 export const getCustomer = defineAction({
   name: 'get_customer',
   summary: 'Returns a customer of your tenant with its documents, transfers and inquiries.',
-  roles: ROLES,
+  roles: ['admin', 'compliance', 'service'],
   worker: 'caller',
   access: { ids: { id: 'customer' }, owner: 'tenant' },
   input: ById,

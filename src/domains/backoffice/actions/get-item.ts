@@ -1,5 +1,4 @@
 import { defineAction } from '../../../core/define-action.js';
-import { ROLES } from '../../../core/roles.js';
 import { history, itemView, loadItem, type ItemType } from '../rules.js';
 import { ById } from '../schemas.js';
 
@@ -8,7 +7,7 @@ export function getItemAction<T extends ItemType>(type: T, article: 'a' | 'an') 
   return defineAction({
     name: `get_${type}`,
     summary: `Returns ${article} ${type} of your tenant with its history (who moved it, when, from what to what, why).`,
-    roles: ROLES,
+    roles: ['admin', 'compliance', 'service'],
     worker: 'caller',
     access: { ids: { id: type }, owner: 'tenant' },
     input: ById,

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { defineInlineAction } from '../../../core/define-action.js';
+import { accountsFor } from '../../accounts/service.js';
+import { InvitationLinks } from '../links.js';
 
 const Name = z.string().trim().min(1).max(100);
 
@@ -17,5 +19,10 @@ export const acceptInvitation = defineInlineAction({
     password: z.string().min(10, 'at least 10 characters').max(1024),
   }),
   example: { token: 'the token from the invitation link', first_name: 'Grace', last_name: 'Hopper', password: 'correct horse battery staple' },
-  handler: (input, ctx) => ctx.services.acceptInvitation(input.token, { firstName: input.first_name, lastName: input.last_name, password: input.password }),
+  handler: (input, ctx) =>
+    new InvitationLinks({ transaction: (fn) => ctx.transaction(fn), accounts: accountsFor(ctx.config), now: ctx.now }).accept(input.token, {
+      firstName: input.first_name,
+      lastName: input.last_name,
+      password: input.password,
+    }),
 });

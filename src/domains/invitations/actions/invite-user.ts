@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineAction } from '../../../core/define-action.js';
 import { AppError } from '../../../core/errors.js';
-import { actorId, ROLES } from '../../../core/roles.js';
+import { actorId } from '../../../core/roles.js';
+import { accountsFor } from '../../accounts/service.js';
 import { Level } from '../../backoffice/schemas.js';
 import { Invitation } from '../entities.js';
 import { assertMayGrant, fire, invitationMachine, invitationView, scheduleSendAndExpiry } from '../rules.js';
@@ -15,10 +16,11 @@ export const inviteUser = defineAction({
   roles: ['admin'],
   access: { ids: {}, owner: 'tenant' },
   worker: 'admin',
+  roleFields: ['role'],
   rateLimit: { per: 'tenant', points: (config) => config.inviteRateLimit, windowMs: 3_600_000 },
   input: z.strictObject({
     email: z.email().max(320),
-    role: z.enum(ROLES),
+    role: z.string().describe("One of your tenant's roles (those of the domains it uses)."),
     level: Level.optional(),
     first_name: Name,
     last_name: Name,
@@ -26,7 +28,7 @@ export const inviteUser = defineAction({
   example: { email: 'grace.hopper@example.com', role: 'compliance', level: 1, first_name: 'Grace', last_name: 'Hopper' },
   async handler(input, ctx) {
     const level = input.level ?? 1;
-    assertMayGrant(ctx, input.role, level);
+    await assertMayGrant(ctx, input.role, level);
     const email = input.email.toLowerCase();
     const [existing] = await ctx.sql<{ id: number; status: string; invitation_id: number | null }>(
       `select u.id, u.status,
@@ -37,13 +39,10 @@ export const inviteUser = defineAction({
     if (existing?.invitation_id) throw new AppError('CONFLICT', `${email} already has a live invitation; reinvite it to send the email again.`, { field: 'email', invitationId: existing.invitation_id });
     if (existing) throw new AppError('CONFLICT', `${email} is already a user of this tenant.`, { field: 'email', userId: existing.id });
 
-    const [user] = await ctx.sql<{ id: number }>(
-      `insert into app_user (tenant_id, email, role, level, status, first_name, last_name) values (?, ?, ?, ?, 'invited', ?, ?) returning id`,
-      [ctx.tenantId, email, input.role, level, input.first_name, input.last_name],
-    );
+    const userId = await accountsFor(ctx.config).createInvited(ctx, { tenantId: ctx.tenantId, email, role: input.role, level, firstName: input.first_name, lastName: input.last_name });
     const inv = ctx.em.create(Invitation, {
       tenantId: ctx.tenantId,
-      userId: user!.id,
+      userId,
       email,
       role: input.role,
       level,
