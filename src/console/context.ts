@@ -108,3 +108,12 @@ export function ask(title: string, fields: { name: string; label: string; kind: 
     dialog.showModal();
   });
 }
+
+/** A page of the console: a hash route, its navigation label ('' = not in the navigation) and its view. */
+export interface Route {
+  path: string;
+  label: string;
+  /** Shown only when this holds (the role may run the action behind the view). */
+  show(ctx: Ctx): boolean;
+  view(ctx: Ctx, params: string[]): View;
+}

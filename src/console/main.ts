@@ -1,6 +1,7 @@
 import './styles.css';
 import { catalogue, logout, refreshBoardCookie, session, setUnauthenticatedHandler, type CatalogueEntry, type Session } from './api.js';
-import { errorBox, type Ctx, type View } from './context.js';
+import { errorBox, type Ctx, type Route, type View } from './context.js';
+import { DOMAIN_ROUTES } from './domain-routes.js';
 import { h, replace } from './dom.js';
 import { Feed, type ConnState } from './feed.js';
 import { actionsView } from './views/actions.js';
@@ -21,14 +22,6 @@ const root = document.getElementById('app')!;
 /** Undoes what the running shell attached to the window (a logout, then another login, starts a fresh one). */
 let teardown: () => void = () => undefined;
 
-interface Route {
-  path: string;
-  label: string;
-  /** Shown only when this holds (the role may run the action behind the view). */
-  show(ctx: Ctx): boolean;
-  view(ctx: Ctx, params: string[]): View;
-}
-
 const ROUTES: Route[] = [
   { path: 'queue', label: 'Review queue', show: (ctx) => ctx.may('review_document'), view: (ctx) => queueView(ctx, ['document', 'transfer'], 'Review queue') },
   { path: 'inquiries', label: 'Inquiries', show: (ctx) => ctx.may('respond_inquiry'), view: (ctx) => queueView(ctx, ['inquiry'], 'Open inquiries') },
@@ -38,6 +31,7 @@ const ROUTES: Route[] = [
   { path: 'people', label: 'People', show: (ctx) => ctx.may('list_people'), view: (ctx) => peopleView(ctx) },
   { path: 'invitations', label: '', show: (ctx) => ctx.may('get_invitation'), view: (ctx, p) => invitationView(ctx, p) },
   { path: 'tasks', label: 'Tasks', show: (ctx) => ctx.may('search_tasks'), view: (ctx) => tasksView(ctx) },
+  ...DOMAIN_ROUTES,
   { path: 'actions', label: 'All actions', show: () => true, view: (ctx, p) => actionsView(ctx, p) },
   { path: 'items', label: '', show: () => true, view: (ctx, p) => itemView(ctx, p) },
 ];

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { ERROR_CATALOGUE } from '../../src/core/errors.js';
+import { domains } from '../../src/domains.js';
 import type { TestBureau } from '../helpers/bureau.js';
 import { generateCases, type CatalogueEntry, type Caller, type FuzzCase } from './inputs.js';
 
@@ -41,14 +42,15 @@ type Outcome = { status: number; code: string | null; accepted: boolean };
 const CATALOGUE = ERROR_CATALOGUE as Record<string, { status: number }>;
 const PROTO_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));
 
+/** A session for each role's demo caller (from the manifests), none, and a junk token. */
 export async function tokensFor(b: TestBureau): Promise<Record<Caller, string>> {
-  return {
-    admin: await b.login('admin@acme.test'),
-    compliance: await b.login('compliance3@acme.test'),
-    service: await b.login('service3@acme.test'),
-    none: '',
-    junk: randomBytes(32).toString('base64url'),
-  };
+  const tokens: Record<Caller, string> = { none: '', junk: randomBytes(32).toString('base64url') };
+  for (const role of domains.roles) {
+    const c = domains.callersFor(role);
+    if (!c) throw new Error(`role ${role} has no demo callers: give its domain's manifest \`callers\``);
+    tokens[role] = await b.login(`${c.caller}@${c.tenants.own}.test`);
+  }
+  return tokens;
 }
 
 export async function catalogue(b: TestBureau): Promise<CatalogueEntry[]> {
@@ -193,7 +195,7 @@ export async function runFuzz(b: TestBureau, opts: FuzzOptions): Promise<FuzzRep
   const byKind: Record<string, number> = {};
   const run = async (c: FuzzCase, i: number, sink: string[]) => {
     const fail = (m: string) => sink.push(`#${i} ${c.what}: ${m}\n    input: ${describe(c)}`);
-    const token = tokens[c.caller];
+    const token = tokens[c.caller] ?? '';
     try {
       return c.kind === 'ws' ? await runWs(b, c, token, fail) : await runHttp(b, c, token, fail);
     } catch (err) {
