@@ -11,7 +11,7 @@ import type { Actor } from '../core/roles.js';
 import { dbOf, transactionOn, type Orm } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { Accounts } from '../domains/accounts/service.js';
-import { isFinalTask } from '../pipeline/task-machine.js';
+import { isFinalTask } from '../domains/tasks/machine.js';
 import { takesQuickSubmit, type Submissions } from '../pipeline/submissions.js';
 import type { Waiters } from '../realtime/waiters.js';
 import type { RateLimitStore } from '../infra/rate-limit-store.js';

@@ -3,7 +3,8 @@ import type { ErrorBody } from '../core/errors.js';
 import type { FeedMessage } from '../infra/feed-bus.js';
 import type { Call, Statement } from '../infra/quick-transaction.js';
 import { prepared } from './prepared.js';
-import { taskMachine, taskSql, type TaskEvent, type TaskStatus } from './task-machine.js';
+import { taskMachine, type TaskEvent, type TaskStatus } from '../domains/tasks/machine.js';
+import { taskSql } from './task-sql.js';
 
 /** How a task ended: its result, or the error it failed with. */
 export interface TaskOutcome {

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { sql } from '../infra/db.js';
 import { jobIdFor, type Dispatch, type Queues } from '../infra/queue.js';
-import { taskSql } from './task-machine.js';
+import { taskSql } from './task-sql.js';
 
 /**
  * PostgreSQL, not the queue, is the source of truth. A task a worker may still

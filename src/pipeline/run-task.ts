@@ -12,10 +12,11 @@ import { UnrecoverableError, type Dispatch, type Job, type JobData, type TaskCop
 import { quickTransaction, speculativeTransaction, type Ending, type Statement } from '../infra/quick-transaction.js';
 import type { Mailer } from '../infra/mailer.js';
 import { actorFromRow } from '../domains/accounts/service.js';
+import { taskMachine } from '../domains/tasks/machine.js';
 import { buildContext, Effects } from './effects.js';
 import { FINISH_STATEMENTS, finishStatement, finishTask, resultBody } from './finish-statements.js';
 import type { Outbox } from './outbox.js';
-import { taskMachine, taskSql } from './task-machine.js';
+import { taskSql } from './task-sql.js';
 
 export interface WorkerDeps {
   orm: Orm;

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { finishTask } from '../../src/pipeline/finish-statements.js';
 import { reconcile } from '../../src/pipeline/reconciler.js';
 import { runTask, type WorkerDeps } from '../../src/pipeline/run-task.js';
-import { taskMay, TASK_STATUSES, type TaskStatus } from '../../src/pipeline/task-machine.js';
+import { taskMay, TASK_STATUSES, type TaskStatus } from '../../src/domains/tasks/machine.js';
 import { startTestBureau, type TestBureau } from '../helpers/bureau.js';
 
 /** Each statement that moves a task, tried on a task in every status: it moves exactly the ones the task machine allows. */

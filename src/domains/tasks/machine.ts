@@ -1,9 +1,10 @@
-import { defineMachine } from '../core/state-machine.js';
+import { defineMachine } from '../../core/state-machine.js';
 
 /**
  * The task's own status. Every statement that writes `task.status` takes its
- * target and its `where status in (...)` guard from this table (`taskSql`), so
- * the table is the one place the task's moves are declared.
+ * target and its `where status in (...)` guard from this table (`taskSql` in
+ * `src/pipeline/task-sql.ts`), so the table is the one place the task's moves
+ * are declared.
  *
  * A worker's run is one transaction: the lock-and-read (`start`'s guard) and the
  * statement that finishes the task, so on the usual path the row goes from
@@ -37,32 +38,3 @@ export const isFinalTask = (status: string): boolean => (taskMachine.final as re
 
 /** Whether the table lets `event` move a task that is `status` (the check a statement's guard makes in SQL). */
 export const taskMay = (event: TaskEvent, status: string): boolean => (taskMachine.events[event].from as readonly string[]).includes(status);
-
-const literal = (status: TaskStatus): string => {
-  // Statuses are inlined into statement texts (each text is PREPAREd once per connection): only plain words.
-  if (!/^[a-z_]+$/.test(status)) throw new Error(`task status ${status} cannot be inlined in SQL`);
-  return `'${status}'`;
-};
-
-/**
- * An event as SQL fragments: `to` is the status literal to set (`'succeeded'`),
- * `from(column)` the guard (`status in ('queued', 'running')`). Literals, not
- * parameters, so every statement keeps one fixed text and plan.
- */
-export interface TaskTransitionSql {
-  to: string;
-  from: (column?: string) => string;
-}
-
-export const taskSql = Object.fromEntries(
-  (Object.entries(taskMachine.events) as [TaskEvent, { from: readonly TaskStatus[]; to: TaskStatus }][]).map(([event, t]) => [
-    event,
-    {
-      to: literal(t.to),
-      from: (column = 'status') => {
-        if (!t.from.length) throw new Error(`task event ${event} creates a task: it has no guard`);
-        return `${column} in (${t.from.map(literal).join(', ')})`;
-      },
-    },
-  ]),
-) as Record<TaskEvent, TaskTransitionSql>;

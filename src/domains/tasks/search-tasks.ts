@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineAction } from '../../core/define-action.js';
-import { TASK_STATUSES } from '../../pipeline/task-machine.js';
+import { TASK_STATUSES } from './machine.js';
 
 /** A dotted path into a task's input: `cid`, `customer.name`, `items.0.id`. */
 const FieldPath = z.string().regex(/^[A-Za-z0-9_]{1,64}(\.[A-Za-z0-9_]{1,64}){0,7}$/, 'a field name, or a dotted path like "customer.id"');
