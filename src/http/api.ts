@@ -16,6 +16,7 @@ import { takesQuickSubmit, type Submissions } from '../pipeline/submissions.js';
 import type { Waiters } from '../realtime/waiters.js';
 import type { RateLimitStore } from '../infra/rate-limit-store.js';
 import { actionCatalogue } from './catalogue.js';
+import { openApiDocument } from './openapi.js';
 import { fromHttpError } from './errors.js';
 import { ActionLimits, LoginThrottle } from './rate-limit.js';
 import { findUnstorableText } from './security.js';
@@ -101,6 +102,11 @@ export function apiRouter(deps: ApiDeps): { router: Router; post: Middleware } {
 
   router.get('/api/v1/actions', (ctx) => {
     ctx.body = { actions: actionCatalogue(deps.registry) };
+  });
+
+  let openApi: unknown = null;
+  router.get('/api/v1/openapi.json', (ctx) => {
+    ctx.body = openApi ??= openApiDocument(deps.registry);
   });
 
   router.get('/api/v1/tasks/:id', async (ctx) => {
