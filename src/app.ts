@@ -7,9 +7,11 @@ import { errorHandler } from './http/errors.js';
 import { invitationPages } from './http/invitation-pages.js';
 import type { Queues } from './infra/queue.js';
 import { securityHeaders } from './http/security.js';
+import { httpMetrics } from './http/metrics.js';
+import type { Metrics } from './infra/metrics.js';
 
 /** The Koa app without listen(), so tests can call app.callback(). */
-export function buildApp(deps: ApiDeps & { queues?: Queues; workerKinds?: readonly string[] }): Koa {
+export function buildApp(deps: ApiDeps & { queues?: Queues; workerKinds?: readonly string[]; metrics?: Metrics }): Koa {
   // Behind a TLS-terminating load balancer, TRUST_PROXY makes ctx.ip and ctx.secure follow X-Forwarded-For/-Proto.
   const app = new Koa({ proxy: deps.config.trustProxy });
   app.use(async (ctx, next) => {
@@ -19,6 +21,7 @@ export function buildApp(deps: ApiDeps & { queues?: Queues; workerKinds?: readon
     await next();
   });
   app.use(securityHeaders({ hsts: deps.config.env === 'production' }));
+  if (deps.metrics) app.use(httpMetrics(deps.metrics));
   app.use(errorHandler(deps.log));
   const api = apiRouter(deps);
   // Most of the traffic: straight to its handler, past the console's and the invitation pages' routers.

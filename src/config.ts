@@ -63,6 +63,8 @@ export interface Config {
    * behind PgBouncer in transaction mode, which does not keep SQL-level prepared statements.
    */
   sqlPrepare: boolean;
+  /** Worker processes serve `GET /metrics` on this port (null = off); the web process serves it on its own port. */
+  metricsPort: number | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -128,6 +130,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     inviteRateLimit: int(env, 'INVITE_RATE_LIMIT', 200),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     sqlPrepare: !(env.PG_SQL_PREPARE === '0' || env.PG_SQL_PREPARE === 'false'),
+    metricsPort: env.METRICS_PORT ? int(env, 'METRICS_PORT', 0) : null,
     ...overrides,
   };
   return config;

@@ -10,6 +10,7 @@ import { migrationStatus, openOrm, sql, type Orm } from './infra/db.js';
 import { createFeedBus, type FeedBus } from './infra/feed-bus.js';
 import type { Logger } from './infra/logger.js';
 import { createMailer, type Mailer } from './infra/mailer.js';
+import { Metrics } from './infra/metrics.js';
 import { openRateLimitStore } from './infra/rate-limit-store.js';
 import { Queues } from './infra/queue.js';
 import { accountsFor, type Accounts } from './domains/accounts/service.js';
@@ -36,6 +37,8 @@ export interface Runtime {
   mailer: Mailer;
   /** bureau's clock: handlers, timers and invitation links read it (tests move it forward instead of sleeping). */
   clock: { now(): Date };
+  /** This process's Prometheus metrics (web `/metrics`, workers METRICS_PORT). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -76,6 +79,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
     accounts,
     mailer,
     clock: { now: () => new Date() },
+    metrics: new Metrics(),
     async close() {
       mailer.close();
       await outbox.stop();
@@ -99,12 +103,15 @@ export async function startWeb(rt: Runtime, opts: { port?: number; host?: string
   const tasks = new Submissions(rt.registry, rt.outbox, rt.bus, new Backpressure(rt.queues, rt.config.maxBacklog, rt.config.backlogRefreshMs), rt.log);
   const gateway = new Gateway({ orm: rt.orm, accounts: rt.accounts, config: rt.config, log: rt.log });
   await rt.bus.subscribe((m) => {
+    rt.metrics.feedDelivered(m.body);
     gateway.deliver(m);
     waiters.onMessage(m);
   });
   const ready = () => migrationStatus(rt.orm);
   const rateLimits = openRateLimitStore(rt.config, rt.log);
-  const app = buildApp({ orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, accounts: rt.accounts, workerKinds: domains.workerKinds, tasks, waiters, ready, rateLimitStore: rateLimits.store, queues: rt.queues, now: () => rt.clock.now() });
+  rt.metrics.gauge('bureau_websocket_connections', 'Open /ws connections on this web process.', [], () => [[{}, gateway.connections]]);
+  rt.metrics.gauge('bureau_outbox_backlog', 'Tasks recorded but not yet handed to their queue (outbox rows, timers included).', [], async () => [[{}, (await sql<{ n: number }>(rt.orm.em.fork(), 'select count(*)::int as n from outbox'))[0]?.n ?? 0]]);
+  const app = buildApp({ metrics: rt.metrics, orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, accounts: rt.accounts, workerKinds: domains.workerKinds, tasks, waiters, ready, rateLimitStore: rateLimits.store, queues: rt.queues, now: () => rt.clock.now() });
   const server = http.createServer(app.callback());
   server.keepAliveTimeout = 65_000;
   gateway.attach(server);
@@ -153,7 +160,8 @@ async function pruneFeed(rt: Runtime): Promise<{ deleted: number }> {
 
 /** One BullMQ worker per kind; SIGTERM lets in-flight jobs finish (close waits for them). */
 export async function startWorkers(rt: Runtime, kinds: readonly WorkerKind[]): Promise<{ close(): Promise<void> }> {
-  const deps = { orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, bus: rt.bus, outbox: rt.outbox, now: () => rt.clock.now(), mailer: rt.mailer };
+  const deps = { orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, bus: rt.bus, outbox: rt.outbox, now: () => rt.clock.now(), mailer: rt.mailer, metrics: rt.metrics };
+  rt.metrics.watchQueues(rt.queues, kinds, rt.log);
   const workers = kinds.map((kind) =>
     rt.queues.worker(kind, (job) => (MAINTENANCE[job.name] ? MAINTENANCE[job.name]!(rt) : runTask(deps, job)), rt.config.workerConcurrency),
   );

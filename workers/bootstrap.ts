@@ -1,6 +1,7 @@
 import { loadConfig } from '../src/config.js';
 import type { WorkerKind } from '../src/core/define-action.js';
 import { createLogger } from '../src/infra/logger.js';
+import { serveMetrics } from '../src/infra/metrics.js';
 import { onShutdown, requireUrls } from '../src/process.js';
 import { openRuntime, startWorkers } from '../src/runtime.js';
 
@@ -14,8 +15,10 @@ export async function runWorkerProcess(kinds: readonly WorkerKind[]): Promise<vo
   onShutdown(log, () => stop());
   const rt = await openRuntime(config, log);
   const workers = await startWorkers(rt, kinds);
-  log.info({ kinds, concurrency: config.workerConcurrency }, 'workers ready');
+  const metrics = config.metricsPort === null ? null : await serveMetrics(rt.metrics, config.metricsPort, config.host);
+  log.info({ kinds, concurrency: config.workerConcurrency, metricsPort: metrics?.port ?? null }, 'workers ready');
   stop = async () => {
+    await metrics?.close();
     await workers.close();
     await rt.close();
   };

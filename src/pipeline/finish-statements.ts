@@ -30,13 +30,14 @@ export type FinishEvent = keyof typeof FINISHING;
  * task row is written once per run, not twice. Both return one row when the task
  * moved and none when the guard found it elsewhere. The user statement appends
  * the owner's feed entry: its counter is taken only when the task moved (seq
- * allocation as in `feed-entries.ts`).
+ * allocation as in `feed-entries.ts`). The entry's task carries `finishedAt`
+ * (the row's `finished_at`), so a replayed result says when it happened.
  */
 function finishSql(event: FinishEvent): { system: Statement; user: Statement } {
   const { to, from } = taskSql[event];
   const attempt = FINISHING[event] ? ', attempts = attempts + 1, started_at = coalesce(started_at, now())' : '';
   const update = (result: string, error: string, id: string) =>
-    `update task set status = ${to}, result = ${result}::jsonb, error = ${error}::jsonb, finished_at = now()${attempt} where id = ${id} and ${from()} returning id`;
+    `update task set status = ${to}, result = ${result}::jsonb, error = ${error}::jsonb, finished_at = now()${attempt} where id = ${id} and ${from()} returning id, finished_at`;
   return {
     system: { name: `bureau_finish_${event}_system`, text: update('$1', '$2', '$3') },
     user: {
@@ -47,7 +48,9 @@ function finishSql(event: FinishEvent): { system: Statement; user: Statement } {
          returning last_seq
        )
        insert into feed_entry (user_id, seq, tenant_id, task_id, body)
-       select $1, c.last_seq, $5, $4, jsonb_set($6::jsonb, '{seq}', to_jsonb(c.last_seq)) from c
+       select $1, c.last_seq, $5, $4,
+         jsonb_set(jsonb_set($6::jsonb, '{seq}', to_jsonb(c.last_seq)), '{task,finishedAt}', to_jsonb(to_char(t.finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+       from c, t
        returning seq, body`,
     },
   };

@@ -28,6 +28,8 @@ export interface WorkerDeps {
   now: () => Date;
   /** Present in processes that run the `mail` queue. */
   mailer?: Mailer;
+  /** Told each final status this worker stores (Prometheus: tasks by action and status, queued -> finished latency). */
+  metrics?: { taskFinished(action: string, status: string, enqueuedAt: number | undefined): void };
 }
 
 /** The task as its transaction's first statement reads it (`TaskCopy` is the same without the id). */
@@ -57,7 +59,7 @@ const RUNNING_NOTICE_MS = 250;
  * stored as failed (a rule's refusal, or the last attempt spent): BullMQ then
  * puts the job in its failed set with the reason and runs it no more.
  */
-export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' | 'attemptsMade' | 'opts'>): Promise<void> {
+export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' | 'attemptsMade' | 'opts'> & { timestamp?: number }): Promise<void> {
   const taskId = job.data.taskId;
   // A job written by hand or by other code may name no task: there is nothing to run, and retrying will not change that.
   if (!Number.isSafeInteger(taskId) || taskId <= 0) return void deps.log.warn({ taskId: String(taskId) }, 'job names no task; nothing to run');
@@ -107,6 +109,7 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
     if (seen.running) clearTimeout(seen.running);
     if (!outcome) return republish(deps, fresh(), taskId);
     const own = outcome.finish(lastRows);
+    if (seen.task) deps.metrics?.taskFinished(seen.task.action, 'succeeded', enqueuedAt(job));
     const messages = own ? [own, ...outcome.messages] : outcome.messages;
     await deps.bus.publish(messages).catch((err: Error) => log.warn({ err: err.message }, 'live push failed; clients get it on resume'));
     deps.outbox.dispatchSoon(outcome.dispatches);
@@ -128,11 +131,15 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
     const { moved, message } = await finishTask(fresh(), task, 'fail', { error: err.toJSON() });
     // Another delivery finished the task meanwhile: this one has nothing to report.
     if (!moved) return;
+    deps.metrics?.taskFinished(task.action, 'failed', enqueuedAt(job));
     if (message) await deps.bus.publish([message]).catch(() => undefined);
     // Stored as failed, so the reconciler leaves it alone too (it re-queues only tasks a worker may still start).
     throw new UnrecoverableError(`${err.code}: ${err.message}`);
   }
 }
+
+/** When the job became runnable: added, plus its delay (a timer's). */
+const enqueuedAt = (job: { timestamp?: number; opts: { delay?: number } }): number | undefined => (job.timestamp ? job.timestamp + (job.opts.delay ?? 0) : undefined);
 
 /** Whether the row read under the lock is the job's copy of the task (its input compared as JSON values). */
 function sameTask(row: TaskRow, copy: TaskRow): boolean {

@@ -39,6 +39,11 @@ export class Gateway {
     private readonly deps: { orm: Orm; accounts: Accounts; config: Config; log: Logger },
   ) {}
 
+  /** Open websocket connections (the metrics gauge). */
+  get connections(): number {
+    return this.wss.clients.size;
+  }
+
   attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (req.url ?? '').split('?')[0];

@@ -1,0 +1,112 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Logger } from './logger.js';
+import type { Queues } from './queue.js';
+
+/**
+ * Prometheus metrics of one bureau process (prom-client). Each runtime has its
+ * own registry (tests run several in one process); process metrics (CPU,
+ * memory, event loop, GC) belong to the process and are registered once, on a
+ * registry of their own, merged in at each scrape.
+ *
+ * Served at `/metrics` by the web process and, when METRICS_PORT is set, by
+ * worker processes (`serveMetrics`). See docs/operations.md for the list.
+ */
+let processRegistry: Registry | null = null;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpRequests = new Counter({ name: 'bureau_http_requests_total', help: 'HTTP requests by method, route and status.', labelNames: ['method', 'route', 'status'] as const, registers: [this.registry] });
+  readonly httpDuration = new Histogram({ name: 'bureau_http_request_duration_seconds', help: 'HTTP request duration by method and route.', labelNames: ['method', 'route'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly tasks = new Counter({ name: 'bureau_tasks_total', help: 'Tasks finished by a worker of this process, by action and final status.', labelNames: ['action', 'status'] as const, registers: [this.registry] });
+  readonly taskLatency = new Histogram({ name: 'bureau_task_latency_seconds', help: 'Time from a task entering its queue (or its timer firing) to its result being stored, by action.', labelNames: ['action'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly feedLag = new Histogram({ name: 'bureau_feed_lag_seconds', help: 'Time from a task finishing to its result reaching this web process for its websockets.', buckets: LATENCY_BUCKETS, registers: [this.registry] });
+
+  /** A gauge read when scraped; `read` returns one value per label set. */
+  gauge<L extends string>(name: string, help: string, labelNames: readonly L[], read: () => Promise<[Partial<Record<L, string>>, number][]> | [Partial<Record<L, string>>, number][]): void {
+    if (this.registry.getSingleMetric(name)) return;
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [labels, value] of await read()) this.set(labels, value);
+      },
+    });
+  }
+
+  /** Depth and oldest waiting job's age of each queue (worker kind) this process runs. */
+  watchQueues(queues: Queues, kinds: readonly string[], log: Logger): void {
+    const states = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
+    this.gauge('bureau_queue_jobs', 'Jobs in each queue by state.', ['queue', 'state'], async () => {
+      const out: [Record<'queue' | 'state', string>, number][] = [];
+      for (const kind of kinds) {
+        const counts = await queues.queue(kind).getJobCounts(...states).catch((err: Error) => (log.debug({ err: err.message }, 'queue counts unreadable'), null));
+        if (counts) for (const state of states) out.push([{ queue: kind, state }, counts[state] ?? 0]);
+      }
+      return out;
+    });
+    this.gauge('bureau_queue_oldest_waiting_seconds', 'Age of the oldest job waiting in each queue (0 when none waits).', ['queue'], async () => {
+      const now = Date.now();
+      const out: [Record<'queue', string>, number][] = [];
+      for (const kind of kinds) {
+        const [oldest] = await queues.queue(kind).getJobs(['waiting'], 0, 0, true).catch(() => []);
+        out.push([{ queue: kind }, oldest ? Math.max(0, now - oldest.timestamp - (oldest.delay ?? 0)) / 1000 : 0]);
+      }
+      return out;
+    });
+  }
+
+  /** What a worker reports as it stores a task's final status. */
+  taskFinished(action: string, status: string, enqueuedAt: number | undefined): void {
+    this.tasks.inc({ action, status });
+    if (enqueuedAt) this.taskLatency.observe({ action }, Math.max(0, Date.now() - enqueuedAt) / 1000);
+  }
+
+  /** A feed message as it reaches the web process: results carry their task's `finishedAt`. */
+  feedDelivered(body: Record<string, unknown> | undefined): void {
+    const finishedAt = (body?.task as { finishedAt?: unknown } | undefined)?.finishedAt;
+    const at = typeof finishedAt === 'string' ? Date.parse(finishedAt) : NaN;
+    if (Number.isFinite(at)) this.feedLag.observe(Math.max(0, Date.now() - at) / 1000);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The text a scrape gets: this runtime's metrics and the process's. */
+  text(): Promise<string> {
+    return Registry.merge([processMetrics(), this.registry]).metrics();
+  }
+}
+
+/** `GET /metrics` on a port of its own (worker processes: METRICS_PORT). */
+export async function serveMetrics(metrics: Metrics, port: number, host: string): Promise<{ port: number; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    metrics.text().then(
+      (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+      (err: Error) => res.writeHead(500).end(err.message),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
