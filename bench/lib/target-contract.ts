@@ -33,4 +33,16 @@ export interface Target {
   request(user: UserSlot, action: string, data: unknown): { path: string; body: unknown };
   /** Reads the POST's reply. */
   parsePosted(status: number, body: unknown, headers: http.IncomingHttpHeaders): Posted;
+  /** The user's result feed through the target's own client (bureau: `src/client/`); without it, a plain websocket (`UserFeed`). */
+  openFeed?(user: UserSlot): Promise<ResultFeed>;
+}
+
+/** One user's results by task id, including results that arrive before their POST returns. */
+export interface ResultFeed {
+  /** The outcome of task `id`, or null after `ms`. */
+  wait(id: string, ms: number): Promise<Outcome | null>;
+  /** Highest feed seq seen (bureau). */
+  readonly lastSeq: number;
+  readonly reconnects: number;
+  close(): void;
 }

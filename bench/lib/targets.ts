@@ -1,3 +1,5 @@
+import { FeedClient } from '../../src/client/node.js';
+import type { ResultFeed } from './target-contract.js';
 import type { Target, UserSlot } from './load.js';
 
 /** The reference pipeline: `POST /act {tenant, user, name}` -> 202 {id}; `/ws?user=N` pushes `{user, id, status, result}`. */
@@ -35,5 +37,26 @@ export function bureauTarget(baseUrl: string): Target {
       const b = body as { task?: { id: number }; error?: { code: string } };
       return { status, id: b?.task ? String(b.task.id) : undefined, code: b?.error?.code, retryAfter: headers['retry-after'] as string | undefined };
     },
+    openFeed: (u: UserSlot) => clientFeed(baseUrl, u),
+  };
+}
+
+/** A user's feed through bureau's own client: it resumes from its last seq after a drop, as a real client does. */
+async function clientFeed(baseUrl: string, u: UserSlot): Promise<ResultFeed> {
+  const feed = new FeedClient({ url: `${baseUrl.replace(/^http/, 'ws')}/ws`, token: u.auth.token as string, label: u.name, reconnectDelayMs: 100 });
+  await feed.open();
+  return {
+    wait: (id, ms) =>
+      feed.waitFor(Number(id), ms).then(
+        ({ task }) => ({ ok: task.status === 'succeeded', code: task.error?.code ?? task.status, result: task.result }),
+        () => null,
+      ),
+    get lastSeq() {
+      return feed.lastSeq;
+    },
+    get reconnects() {
+      return feed.reconnects;
+    },
+    close: () => void feed.close(),
   };
 }

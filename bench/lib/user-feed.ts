@@ -1,8 +1,8 @@
 import WebSocket from 'ws';
-import type { Outcome, Target, UserSlot } from './target-contract.js';
+import type { Outcome, ResultFeed, Target, UserSlot } from './target-contract.js';
 
-/** One user's websocket: results by task id, including results that arrive before their POST returns. */
-export class UserFeed {
+/** One user's plain websocket (the baseline's; bureau's target opens its own client's): results by task id, including results that arrive before their POST returns. */
+export class UserFeed implements ResultFeed {
   private readonly waiting = new Map<string, (o: Outcome) => void>();
   private readonly early = new Map<string, Outcome>();
   answered = 0;
@@ -94,9 +94,9 @@ export class UserFeed {
 
 export interface Connected {
   user: UserSlot;
-  feed: UserFeed;
+  feed: ResultFeed;
 }
 
 export async function connectUsers(target: Target, users: UserSlot[]): Promise<Connected[]> {
-  return Promise.all(users.map(async (user) => ({ user, feed: await UserFeed.open(target, user) })));
+  return Promise.all(users.map(async (user) => ({ user, feed: await (target.openFeed ? target.openFeed(user) : UserFeed.open(target, user)) })));
 }

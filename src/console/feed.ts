@@ -1,3 +1,4 @@
+import { FeedClient, type FeedMessage as ClientMessage } from '../client/index.js';
 import type { ErrorBody } from './api.js';
 
 /**
@@ -5,7 +6,10 @@ import type { ErrorBody } from './api.js';
  * replays every stored entry with a higher `seq`, then sends live ones. The
  * console keeps the last `seq` and its rows in sessionStorage, so a reload or a
  * dropped connection resumes exactly where it stopped: no gap, no duplicate.
- * It reconnects on its own with exponential backoff (0.5 s doubling to 8 s, jittered).
+ * The connection is bureau's one feed client (`src/client/feed.ts`, the page's
+ * WebSocket): it reconnects on its own with exponential backoff (0.5 s
+ * doubling to 8 s, jittered), resumes and refetches gaps; this class keeps the
+ * rows the views show.
  */
 export type ConnState = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
@@ -30,7 +34,7 @@ export interface FeedRow {
 export interface FeedMessage {
   type: 'hello' | 'result' | 'notice' | 'error';
   seq?: number;
-  task?: { id: number; action: string; status: string; result?: unknown; error?: ErrorBody };
+  task?: { id: number; action: string; status: string; result?: unknown; error?: ErrorBody; finishedAt?: string };
   notice?: FeedRow['notice'];
   error?: ErrorBody;
 }
@@ -42,20 +46,15 @@ export const isFinal = (status: string | undefined) => status !== undefined && F
 type Listener = (row: FeedRow, message: FeedMessage | null) => void;
 
 export class Feed {
-  private ws: WebSocket | null = null;
-  private attempt = 0;
-  private timer: number | null = null;
+  private client: FeedClient | null = null;
   private stopped = false;
   private lastSeq: number;
   readonly rows = new Map<string, FeedRow>();
   state: ConnState = 'connecting';
-  retryAt = 0;
   private readonly listeners = new Set<Listener>();
   private readonly stateListeners = new Set<(s: ConnState) => void>();
   private readonly waiters = new Map<number, ((row: FeedRow) => void)[]>();
   private saveTimer: number | null = null;
-  /** Whether this connection has delivered a seq yet (see onMessage). */
-  private replayStarted = false;
 
   constructor(
     private readonly token: string,
@@ -78,25 +77,41 @@ export class Feed {
     return this.lastSeq;
   }
 
+  /** When the next reconnection is due, while `reconnecting`. */
+  get retryAt(): number {
+    return this.client?.retryAt ?? 0;
+  }
+
   start(): void {
     this.stopped = false;
-    this.connect();
+    const client = new FeedClient({
+      url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
+      token: this.token,
+      after: this.lastSeq,
+      keepTrying: true,
+      reconnectDelayMs: 500,
+      maxReconnectDelayMs: 8000,
+      onState: (s) => this.setState(s),
+      onEntry: (m) => this.onEntry(m),
+      onExpired: () => {
+        this.stopped = true;
+        this.onExpired('Your session has ended; log in again.');
+      },
+    });
+    this.client = client;
+    void client.open().catch(() => undefined);
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.ws?.close(1000, 'logout');
-    this.ws = null;
+    void this.client?.close();
+    this.client = null;
   }
 
   /** Drops the connection as a network failure would (the console's "reconnect now" and tests use it). */
   reconnect(): void {
-    this.attempt = 0;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    if (this.ws) this.ws.close(4000, 'reconnect');
-    else this.connect();
+    if (this.client) this.client.reconnect();
+    else this.start();
   }
 
   onRow(fn: Listener): () => void {
@@ -135,63 +150,10 @@ export class Feed {
     for (const fn of this.stateListeners) fn(s);
   }
 
-  private connect(): void {
-    if (this.stopped) return;
-    this.timer = null;
-    this.setState(this.attempt === 0 && this.state !== 'reconnecting' ? 'connecting' : 'reconnecting');
-    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
-    this.ws = ws;
-    ws.addEventListener('open', () => ws.send(JSON.stringify({ token: this.token, after: this.lastSeq })));
-    ws.addEventListener('message', (ev) => {
-      let m: FeedMessage;
-      try {
-        m = JSON.parse(String(ev.data)) as FeedMessage;
-      } catch {
-        return;
-      }
-      this.onMessage(m, ws);
-    });
-    ws.addEventListener('close', (ev) => {
-      if (this.ws !== ws) return;
-      this.ws = null;
-      if (this.stopped) return this.setState('closed');
-      if (ev.code === 4401) {
-        this.stopped = true;
-        this.setState('closed');
-        return this.onExpired('Your session has ended; log in again.');
-      }
-      this.scheduleReconnect();
-    });
-  }
-
-  private scheduleReconnect(): void {
-    const base = Math.min(8000, 500 * 2 ** this.attempt);
-    const delay = Math.round(base / 2 + (Math.random() * base) / 2);
-    this.attempt++;
-    this.retryAt = Date.now() + delay;
-    this.setState('reconnecting');
-    this.timer = window.setTimeout(() => this.connect(), delay);
-  }
-
-  private onMessage(m: FeedMessage, ws: WebSocket): void {
-    if (m.type === 'hello') {
-      this.attempt = 0;
-      this.replayStarted = false;
-      this.setState('live');
-      return;
-    }
-    if (m.type === 'error') return; // the close that follows says what to do
-    if (typeof m.seq === 'number') {
-      if (m.seq <= this.lastSeq) return; // already shown: never twice
-      // The first entry after hello may start past lastSeq + 1 (older entries pruned after FEED_RETENTION_DAYS);
-      // after that bureau sends every seq in order, so a hole means this connection missed something: resume.
-      if (m.seq > this.lastSeq + 1 && this.replayStarted) {
-        ws.close(4000, 'gap');
-        return;
-      }
-      this.replayStarted = true;
-      this.lastSeq = m.seq;
-    }
+  /** Each stored entry once, in seq order (and live-only progress), from the feed client. */
+  private onEntry(raw: ClientMessage): void {
+    const m = raw as unknown as FeedMessage;
+    if (typeof m.seq === 'number') this.lastSeq = m.seq;
     if (m.type === 'result' && m.task) this.applyTask(m.task, m);
     else if (m.type === 'notice' && m.notice && typeof m.seq === 'number') {
       const now = Date.now();
@@ -205,7 +167,10 @@ export class Feed {
   private applyTask(task: NonNullable<FeedMessage['task']>, m: FeedMessage | null, origin: FeedRow['origin'] = 'feed'): FeedRow {
     const key = `t${task.id}`;
     const now = Date.now();
-    const row = this.rows.get(key) ?? { key, kind: 'task' as const, taskId: task.id, action: task.action, at: now, updatedAt: now, origin };
+    // A result replayed from the feed shows when the task finished, not when this page saw it.
+    const finished = 'finishedAt' in task && typeof task.finishedAt === 'string' ? Date.parse(task.finishedAt) : NaN;
+    const at = Number.isFinite(finished) ? Math.min(finished, now) : now;
+    const row = this.rows.get(key) ?? { key, kind: 'task' as const, taskId: task.id, action: task.action, at, updatedAt: at, origin };
     // A live-only "running" may arrive after the stored final result was replayed: a final status never goes back.
     if (!(isFinal(row.status) && !isFinal(task.status))) {
       row.status = task.status;

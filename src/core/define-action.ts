@@ -121,11 +121,12 @@ export type ActionDefinition = QueuedAction<z.ZodType, unknown> | InlineAction<z
 /** An action as the registry holds it: `signed-in` expanded to every role. */
 export type RegisteredAction = ActionDefinition & { roles: readonly Role[] | 'public' };
 
-export function defineAction<S extends z.ZodType, R>(def: Omit<QueuedAction<S, R>, 'mode'>): QueuedAction<S, R> {
+// The wire name stays a literal type (`N`), so the typed client (`src/client/actions.ts`) derives each action's data and result from the domains.
+export function defineAction<const N extends string, S extends z.ZodType, R>(def: Omit<QueuedAction<S, R>, 'mode'> & { name: N }): QueuedAction<S, R> & { name: N } {
   return { ...def, mode: 'queued' };
 }
 
-export function defineInlineAction<S extends z.ZodType, R>(def: Omit<InlineAction<S, R>, 'mode'>): InlineAction<S, R> {
+export function defineInlineAction<const N extends string, S extends z.ZodType, R>(def: Omit<InlineAction<S, R>, 'mode'> & { name: N }): InlineAction<S, R> & { name: N } {
   return { ...def, mode: 'inline' };
 }
 

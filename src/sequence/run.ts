@@ -1,4 +1,4 @@
-import { FeedClient } from '../client/feed.js';
+import { BureauClient, FeedClient, isTaskReply } from '../client/node.js';
 import type { RowKinds } from '../core/domain-set.js';
 import { isFinalTask } from '../domains/tasks/machine.js';
 import { logLine, OwnIds } from './normalise.js';
@@ -20,7 +20,7 @@ export interface RunOptions {
 }
 
 interface Session {
-  token: string;
+  client: BureauClient;
   feed: FeedClient;
 }
 
@@ -30,47 +30,36 @@ interface Outcome {
   payload: unknown;
 }
 
+/** One POST through the client, as is (the log records refusals, so nothing here throws on a 4xx). */
 // The reply is whatever JSON bureau sent; callers read known fields off it.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function post(baseUrl: string, body: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${baseUrl}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const text = await res.text();
-  try {
-    return { status: res.status, body: JSON.parse(text) };
-  } catch {
-    throw new SequenceError(`POST /api/v1 answered ${res.status} with a non-JSON body: ${text.slice(0, 200)}`);
-  }
-}
-
-/** `{"task": {id, ...}}` and nothing else: how the endpoint answers a queued action. */
-function isTaskEnvelope(body: unknown): body is { task: { id: number; status: string } } {
-  if (typeof body !== 'object' || body === null || Object.keys(body).length !== 1) return false;
-  const task = (body as { task?: unknown }).task;
-  return typeof task === 'object' && task !== null && typeof (task as { id?: unknown }).id === 'number';
+async function post(client: BureauClient, action: string, data: unknown, key?: string): Promise<{ status: number; body: any }> {
+  const r = await client.send(action, data, { key });
+  if (r.body === null) throw new SequenceError(`POST /api/v1 answered ${r.status} with an empty body`);
+  return r;
 }
 
 /** The run's state shared by its steps. */
 class Run {
   readonly sessions = new Map<string, Session>();
   readonly baseUrl: string;
-  readonly wsUrl: string;
   readonly timeoutMs: number;
 
   constructor(readonly opts: RunOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
-    this.wsUrl = `${this.baseUrl.replace(/^http/, 'ws')}/ws`;
     this.timeoutMs = opts.resultTimeoutMs ?? 20_000;
   }
 
   /** Logs `who` in and opens (or replaces) their feed. */
   async login(who: string, data: unknown): Promise<Outcome> {
-    const r = await post(this.baseUrl, { task: { action: 'login', data: { name: who, password: this.opts.password, ...(data as object | undefined) } } });
+    const client = new BureauClient({ url: this.baseUrl });
+    const r = await post(client, 'login', { name: who, password: this.opts.password, ...(data as object | undefined) });
     if (r.status !== 200) return { record: { status: r.status, http: r.status, error: r.body?.error }, payload: { error: r.body?.error } };
-    const token = r.body.token as string;
+    client.token = r.body.token as string;
     await this.sessions.get(who)?.feed.close();
-    const feed = new FeedClient({ url: this.wsUrl, token, label: who });
+    const feed = new FeedClient({ url: client.wsUrl, token: client.token, label: who });
     await feed.open();
-    this.sessions.set(who, { token, feed });
+    this.sessions.set(who, { client, feed });
     // The user, never the token or its expiry.
     return { record: { status: 200, http: 200, result: { user: r.body.user } }, payload: { user: r.body.user } };
   }
@@ -82,10 +71,9 @@ class Run {
       session = this.sessions.get(who);
       if (!session) throw new SequenceError(`${where}: ${who} has not logged in; add a login step before it`);
     }
-    const task = { action: step.task.action, ...(data === undefined ? {} : { data }), ...(step.task.key ? { key: step.task.key } : {}) };
-    const r = await post(this.baseUrl, { ...(session ? { token: session.token } : {}), task });
+    const r = await post(session?.client ?? new BureauClient({ url: this.baseUrl }), step.task.action, data, step.task.key);
     if (r.status >= 400) return { record: { status: r.status, http: r.status, error: r.body?.error }, payload: { error: r.body?.error } };
-    if (r.status === 202 || isTaskEnvelope(r.body)) {
+    if (r.status === 202 || isTaskReply(r.body)) {
       // A queued action: 202 {task: {id, status: 'queued'}} (or 200 {task} with the final task, for a repeated key).
       const id = r.body.task.id as number;
       if (!session) throw new SequenceError(`${where}: a queued action answered ${r.status} without a token?`);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import WebSocket from 'ws';
+import { FeedClient, nodeSocket } from '../../src/client/node.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { WorkerKind } from '../../src/core/define-action.js';
 import { domains } from '../../src/domains.js';
@@ -240,57 +240,53 @@ export function dropRedisPrefix(prefix: string): Promise<void> {
 }
 
 export interface Feed {
-  ws: WebSocket;
+  /** Every message bureau sent on this connection, as it came (duplicates included: tests check bureau sends none). */
   messages: any[];
   results(): any[];
   waitFor(pred: (m: any) => boolean, ms?: number): Promise<any>;
   close(): Promise<void>;
 }
 
-/** A websocket client speaking bureau's /ws protocol; resolves after the hello. */
-export function openFeed(url: string, token: string, after = 0, origin?: string): Promise<Feed> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url.replace(/^http/, 'ws') + '/ws', origin ? { origin } : {});
-    const messages: any[] = [];
-    const listeners = new Set<() => void>();
-    const feed: Feed = {
-      ws,
-      messages,
-      results: () => messages.filter((m) => m.type === 'result' && m.seq !== undefined),
-      waitFor(pred, ms = 10_000) {
-        return new Promise((res, rej) => {
-          const found = messages.find(pred);
-          if (found) return res(found);
-          const check = () => {
-            const m = messages.find(pred);
-            if (m) {
-              listeners.delete(check);
-              clearTimeout(timer);
-              res(m);
-            }
-          };
-          const timer = setTimeout(() => {
-            listeners.delete(check);
-            rej(new Error(`no matching feed message in ${ms} ms; got ${JSON.stringify(messages.slice(-5))}`));
-          }, ms);
-          listeners.add(check);
-        });
-      },
-      close: () =>
-        new Promise((res) => {
-          if (ws.readyState === WebSocket.CLOSED) return res();
-          ws.once('close', () => res());
-          ws.close();
-        }),
-    };
-    ws.on('open', () => ws.send(JSON.stringify({ token, after })));
-    ws.on('message', (raw) => {
-      const m = JSON.parse(raw.toString());
+/** A feed over the project's one feed client (`src/client/`), without reconnection; resolves after the hello. */
+export async function openFeed(url: string, token: string, after = 0, origin?: string): Promise<Feed> {
+  const messages: any[] = [];
+  const listeners = new Set<() => void>();
+  const client = new FeedClient({
+    url: url.replace(/^http/, 'ws') + '/ws',
+    token,
+    after,
+    reconnect: false,
+    socket: nodeSocket(origin ? { origin } : {}),
+    onMessage: (m) => {
       messages.push(m);
-      if (m.type === 'hello') resolve(feed);
       for (const l of [...listeners]) l();
-    });
-    ws.on('close', (code) => reject(new Error(`websocket closed before hello (${code}): ${JSON.stringify(messages)}`)));
-    ws.on('error', reject);
+    },
   });
+  await client.open().catch((err: Error) => {
+    throw new Error(`websocket closed before hello: ${err.message} ${JSON.stringify(messages)}`);
+  });
+  return {
+    messages,
+    results: () => messages.filter((m) => m.type === 'result' && m.seq !== undefined),
+    waitFor(pred, ms = 10_000) {
+      return new Promise((res, rej) => {
+        const found = messages.find(pred);
+        if (found) return res(found);
+        const check = () => {
+          const m = messages.find(pred);
+          if (m) {
+            listeners.delete(check);
+            clearTimeout(timer);
+            res(m);
+          }
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          rej(new Error(`no matching feed message in ${ms} ms; got ${JSON.stringify(messages.slice(-5))}`));
+        }, ms);
+        listeners.add(check);
+      });
+    },
+    close: () => client.close(),
+  };
 }

@@ -41,7 +41,7 @@ export function feedPanel(ctx: Ctx): HTMLElement {
       h(
         'div',
         { class: 'feed-head' },
-        h('time', { datetime: new Date(row.at).toISOString(), title: 'when this console first saw it' }, fmtTime(row.at)),
+        h('time', { datetime: new Date(row.at).toISOString(), title: 'when the task finished (a result sent from here: when it was sent)' }, fmtTime(row.at)),
         row.kind === 'task' ? h('span', { class: 'feed-action' }, row.action) : h('span', { class: 'feed-action notice-label' }, 'notice'),
         row.kind === 'task' ? badge(row.status ?? 'queued') : null,
         row.taskId ? h('span', { class: 'feed-id muted' }, `#${row.taskId}`) : null,
