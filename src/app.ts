@@ -8,6 +8,7 @@ import { invitationPages } from './http/invitation-pages.js';
 import type { Queues } from './infra/queue.js';
 import { securityHeaders } from './http/security.js';
 import { httpMetrics } from './http/metrics.js';
+import { httpTracing } from './http/tracing.js';
 import type { Metrics } from './infra/metrics.js';
 
 /** The Koa app without listen(), so tests can call app.callback(). */
@@ -22,6 +23,7 @@ export function buildApp(deps: ApiDeps & { queues?: Queues; workerKinds?: readon
   });
   app.use(securityHeaders({ hsts: deps.config.env === 'production' }));
   if (deps.metrics) app.use(httpMetrics(deps.metrics));
+  if (deps.config.tracing.enabled) app.use(httpTracing());
   app.use(errorHandler(deps.log));
   const api = apiRouter(deps);
   // Most of the traffic: straight to its handler, past the console's and the invitation pages' routers.

@@ -65,6 +65,12 @@ export interface Config {
   sqlPrepare: boolean;
   /** Worker processes serve `GET /metrics` on this port (null = off); the web process serves it on its own port. */
   metricsPort: number | null;
+  /**
+   * OpenTelemetry traces, from the standard variables: on when OTEL_TRACES_EXPORTER is `otlp` or `console`, or
+   * an OTLP endpoint is set (and OTEL_SDK_DISABLED is not `true`). The OTLP exporter reads its own
+   * OTEL_EXPORTER_OTLP_* settings (endpoint, headers, timeout).
+   */
+  tracing: { enabled: boolean; exporter: 'otlp' | 'console'; serviceName: string };
 }
 
 type Env = Record<string, string | undefined>;
@@ -75,6 +81,14 @@ function int(env: Env, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isFinite(n) || !Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   return n;
+}
+
+function tracingFrom(env: Env): Config['tracing'] {
+  const exporter = env.OTEL_TRACES_EXPORTER ?? '';
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (exporter !== '' && exporter !== 'otlp' && exporter !== 'console' && exporter !== 'none') throw new Error(`OTEL_TRACES_EXPORTER must be otlp, console or none, got "${exporter}"`);
+  const enabled = env.OTEL_SDK_DISABLED !== 'true' && (exporter === 'otlp' || exporter === 'console' || (exporter === '' && Boolean(endpoint)));
+  return { enabled, exporter: exporter === 'console' ? 'console' : 'otlp', serviceName: env.OTEL_SERVICE_NAME || 'bureau' };
 }
 
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
@@ -131,6 +145,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     sqlPrepare: !(env.PG_SQL_PREPARE === '0' || env.PG_SQL_PREPARE === 'false'),
     metricsPort: env.METRICS_PORT ? int(env, 'METRICS_PORT', 0) : null,
+    tracing: tracingFrom(env),
     ...overrides,
   };
   return config;

@@ -7,10 +7,11 @@ import type { WorkerKind } from './core/define-action.js';
 import { toAppError } from './core/errors.js';
 import type { Registry } from './core/registry.js';
 import { migrationStatus, openOrm, sql, type Orm } from './infra/db.js';
-import { createFeedBus, type FeedBus } from './infra/feed-bus.js';
+import { createFeedBus, type FeedBus, type FeedMessage } from './infra/feed-bus.js';
 import type { Logger } from './infra/logger.js';
 import { createMailer, type Mailer } from './infra/mailer.js';
 import { Metrics } from './infra/metrics.js';
+import { SpanKind, withSpan, withSpanSync } from './infra/tracing.js';
 import { openRateLimitStore } from './infra/rate-limit-store.js';
 import { Queues } from './infra/queue.js';
 import { accountsFor, type Accounts } from './domains/accounts/service.js';
@@ -102,10 +103,14 @@ export async function startWeb(rt: Runtime, opts: { port?: number; host?: string
   const waiters = new Waiters();
   const tasks = new Submissions(rt.registry, rt.outbox, rt.bus, new Backpressure(rt.queues, rt.config.maxBacklog, rt.config.backlogRefreshMs), rt.log);
   const gateway = new Gateway({ orm: rt.orm, accounts: rt.accounts, config: rt.config, log: rt.log });
-  await rt.bus.subscribe((m) => {
-    rt.metrics.feedDelivered(m.body);
+  const relay = (m: FeedMessage) => {
     gateway.deliver(m);
     waiters.onMessage(m);
+  };
+  await rt.bus.subscribe((m) => {
+    rt.metrics.feedDelivered(m.body);
+    if (m.trace && rt.config.tracing.enabled) withSpanSync('feed push', { kind: SpanKind.CONSUMER, parent: m.trace, attributes: { 'bureau.user.id': m.userId, 'bureau.feed.seq': m.seq ?? -1 } }, () => relay(m));
+    else relay(m);
   });
   const ready = () => migrationStatus(rt.orm);
   const rateLimits = openRateLimitStore(rt.config, rt.log);
@@ -162,8 +167,19 @@ async function pruneFeed(rt: Runtime): Promise<{ deleted: number }> {
 export async function startWorkers(rt: Runtime, kinds: readonly WorkerKind[]): Promise<{ close(): Promise<void> }> {
   const deps = { orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, bus: rt.bus, outbox: rt.outbox, now: () => rt.clock.now(), mailer: rt.mailer, metrics: rt.metrics };
   rt.metrics.watchQueues(rt.queues, kinds, rt.log);
+  const traced = rt.config.tracing.enabled;
   const workers = kinds.map((kind) =>
-    rt.queues.worker(kind, (job) => (MAINTENANCE[job.name] ? MAINTENANCE[job.name]!(rt) : runTask(deps, job)), rt.config.workerConcurrency),
+    rt.queues.worker(
+      kind,
+      (job) => {
+        if (MAINTENANCE[job.name]) return MAINTENANCE[job.name]!(rt);
+        if (!traced) return runTask(deps, job);
+        // The job's span continues the trace of the request that submitted the task (its context is in the job data).
+        const attributes = { 'messaging.destination.name': kind, 'bureau.task.id': job.data.taskId, 'bureau.attempt': job.attemptsMade + 1 };
+        return withSpan(`run ${job.data.copy?.action ?? 'task'}`, { kind: SpanKind.CONSUMER, parent: job.data.trace, attributes }, () => runTask(deps, job));
+      },
+      rt.config.workerConcurrency,
+    ),
   );
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   let reschedule: NodeJS.Timeout | null = null;

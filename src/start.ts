@@ -8,6 +8,7 @@ import { startEmbeddedPostgres } from './infra/embedded-postgres.js';
 import { createLogger } from './infra/logger.js';
 import { migrateQueueSchema } from './infra/queue-schema.js';
 import { findRedisServer, startRedisChild } from './infra/redis-child.js';
+import { startTracing } from './infra/tracing.js';
 import { onShutdown } from './process.js';
 import { openRuntime, startWeb, startWorkers } from './runtime.js';
 import { demoLogins, isEmpty, loadDemo, missingDemoSets, syncDemoPassword } from '../fixtures/demo.js';
@@ -63,6 +64,8 @@ async function main(): Promise<void> {
   if (config.queueBackend === 'postgres') await migrateQueueSchema(config);
   const password = await demoPassword(config, orm);
 
+  const tracing = startTracing(config, 'bureau');
+  if (tracing) stops.push(() => tracing.shutdown());
   const rt = await openRuntime(config, log);
   stops.push(() => rt.close());
   const workers = await startWorkers(rt, domains.workerKinds);

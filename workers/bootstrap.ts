@@ -2,6 +2,7 @@ import { loadConfig } from '../src/config.js';
 import type { WorkerKind } from '../src/core/define-action.js';
 import { createLogger } from '../src/infra/logger.js';
 import { serveMetrics } from '../src/infra/metrics.js';
+import { startTracing } from '../src/infra/tracing.js';
 import { onShutdown, requireUrls } from '../src/process.js';
 import { openRuntime, startWorkers } from '../src/runtime.js';
 
@@ -13,6 +14,7 @@ export async function runWorkerProcess(kinds: readonly WorkerKind[]): Promise<vo
   // Installed before boot: a SIGTERM while starting (nothing in flight yet) exits cleanly.
   let stop = async (): Promise<void> => undefined;
   onShutdown(log, () => stop());
+  const tracing = startTracing(config, `worker:${kinds.join('+')}`);
   const rt = await openRuntime(config, log);
   const workers = await startWorkers(rt, kinds);
   const metrics = config.metricsPort === null ? null : await serveMetrics(rt.metrics, config.metricsPort, config.host);
@@ -21,5 +23,6 @@ export async function runWorkerProcess(kinds: readonly WorkerKind[]): Promise<vo
     await metrics?.close();
     await workers.close();
     await rt.close();
+    await tracing?.shutdown();
   };
 }

@@ -12,6 +12,8 @@ export interface FeedMessage {
   seq: number | null;
   taskId: number | null;
   body?: Record<string, unknown>;
+  /** W3C trace context of the worker's run (tracing on only), so the web process's push joins the action's trace. */
+  trace?: Record<string, string>;
 }
 
 /** Fans results out from workers to every web process. At-most-once: resume covers the rest. */

@@ -2,6 +2,7 @@ import { Queue, UnrecoverableError, Worker, createPostgresBackend, type Job, typ
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from './logger.js';
+import type { TraceCarrier } from './tracing.js';
 
 /**
  * A task as the door recorded it, for a worker to start from while it locks and
@@ -24,6 +25,8 @@ export interface TaskCopy {
 export interface JobData {
   taskId: number;
   copy?: TaskCopy;
+  /** W3C trace context of the request that submitted the task (tracing on only): ids, no secret. */
+  trace?: TraceCarrier;
 }
 
 export interface Dispatch {
@@ -31,6 +34,7 @@ export interface Dispatch {
   queue: string;
   runAt: Date | null;
   copy?: TaskCopy;
+  trace?: TraceCarrier;
 }
 
 export const jobIdFor = (taskId: number): string => `t-${taskId}`;
@@ -85,7 +89,7 @@ export class Queues {
         this.queue(name).addBulk(
           list.map((it) => ({
             name: 'task',
-            data: it.copy ? { taskId: it.taskId, copy: it.copy } : { taskId: it.taskId },
+            data: { taskId: it.taskId, ...(it.copy ? { copy: it.copy } : {}), ...(it.trace ? { trace: it.trace } : {}) },
             opts: {
               jobId: jobIdFor(it.taskId),
               delay: it.runAt ? Math.max(0, it.runAt.getTime() - now) : 0,

@@ -13,6 +13,7 @@ import { quickTransaction, speculativeTransaction, type Ending, type Statement }
 import type { Mailer } from '../infra/mailer.js';
 import { actorFromRow } from '../domains/accounts/service.js';
 import { taskMachine } from '../domains/tasks/machine.js';
+import { currentCarrier, withSpan } from '../infra/tracing.js';
 import { buildContext, Effects } from './effects.js';
 import { FINISH_STATEMENTS, finishStatement, finishTask, resultBody } from './finish-statements.js';
 import type { Outbox } from './outbox.js';
@@ -110,7 +111,8 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
     if (!outcome) return republish(deps, fresh(), taskId);
     const own = outcome.finish(lastRows);
     if (seen.task) deps.metrics?.taskFinished(seen.task.action, 'succeeded', enqueuedAt(job));
-    const messages = own ? [own, ...outcome.messages] : outcome.messages;
+    const trace = deps.config.tracing.enabled ? currentCarrier() : undefined;
+    const messages = (own ? [own, ...outcome.messages] : outcome.messages).map((m) => (trace ? { ...m, trace } : m));
     await deps.bus.publish(messages).catch((err: Error) => log.warn({ err: err.message }, 'live push failed; clients get it on resume'));
     deps.outbox.dispatchSoon(outcome.dispatches);
   } catch (thrown) {
@@ -186,7 +188,7 @@ async function execute(deps: WorkerDeps, tem: EntityManager, task: TaskRow, log:
   if (!mayRun(def, actor)) throw new AppError('FORBIDDEN', `A ${actor.kind === 'user' ? actor.role : 'system'} may not run ${def.name}.`);
   const effects = new Effects();
   const ctx = buildContext({ em: tem, actor, taskId: task.id, log, config: deps.config, now: deps.now, registry: deps.registry, effects });
-  const result = await def.handler(parsed.data, ctx);
+  const result = deps.config.tracing.enabled ? await withSpan(`transaction ${def.name}`, { attributes: { 'bureau.task.id': task.id } }, () => def.handler(parsed.data, ctx)) : await def.handler(parsed.data, ctx);
   await tem.flush();
   const queueOf = (name: string) => {
     const d = deps.registry.get(name);

@@ -8,6 +8,7 @@ import { sql } from '../infra/db.js';
 import { actorFromRow } from '../domains/accounts/service.js';
 import type { FeedBus } from '../infra/feed-bus.js';
 import type { TaskCopy } from '../infra/queue.js';
+import { currentCarrier, type TraceCarrier } from '../infra/tracing.js';
 import { finishTask } from './finish-statements.js';
 import { taskMachine, taskMay, type TaskStatus } from '../domains/tasks/machine.js';
 import { taskSql } from './task-sql.js';
@@ -52,6 +53,8 @@ interface QuickSubmit {
   input: unknown;
   key: string | null;
   resolve: (r: { actor: Actor & { kind: 'user' }; id: number } | null) => void;
+  /** The submitting request's trace context (the batch runs in the first request's). */
+  trace: TraceCarrier | undefined;
 }
 
 /**
@@ -112,7 +115,7 @@ export class Submissions {
       [actor.tenantId, actor.id, def.name, queue, JSON.stringify(input), key ?? null],
     );
     if (rows[0]) {
-      this.outbox.dispatchSoon([{ taskId: rows[0].id, queue, runAt: null, copy: copyOf(def.name, input, actor) }]);
+      this.outbox.dispatchSoon([{ taskId: rows[0].id, queue, runAt: null, copy: copyOf(def.name, input, actor), trace: currentCarrier() }]);
       return { id: rows[0].id, status: taskMachine.events.submit.to, action: def.name, created: true };
     }
     const [first] = await sql<{ id: number; status: TaskStatus; action: string }>(em, 'select id, status, action from task where actor_id = ? and idem_key = ?', [actor.id, key]);
@@ -140,7 +143,7 @@ export class Submissions {
     return new Promise((resolve) => {
       // Callers pass the pool's entity manager (no transaction): the batch runs on the first one's.
       if (!this.quick.length) setImmediate(() => void this.submitQuickBatch(em));
-      this.quick.push({ sessionHash, roles, action: def.name, queue: def.worker, input, key: key ?? null, resolve });
+      this.quick.push({ sessionHash, roles, action: def.name, queue: def.worker, input, key: key ?? null, resolve, trace: currentCarrier() });
     });
   }
 
@@ -169,7 +172,7 @@ export class Submissions {
     this.outbox.dispatchNow(
       batch.flatMap((b, i) => {
         const r = byRow.get(i + 1);
-        return r ? [{ taskId: r.id, queue: b.queue, runAt: null, copy: copyOf(b.action, b.input, r.actor) }] : [];
+        return r ? [{ taskId: r.id, queue: b.queue, runAt: null, copy: copyOf(b.action, b.input, r.actor), trace: b.trace }] : [];
       }),
     );
     batch.forEach((b, i) => b.resolve(byRow.get(i + 1) ?? null));
