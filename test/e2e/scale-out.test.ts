@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { domains } from '../../src/domains.js';
 import { pickFreePort } from '../../src/infra/free-port.js';
-import { DEMO_PASSWORD, TEST_REDIS, dropRedisPrefix, openFeed } from '../helpers/bureau.js';
+import { DEMO_PASSWORD, TEST_REDIS, describeRedis, dropRedisPrefix, openFeed } from '../helpers/bureau.js';
 import { procEnv, sleep, spawnProc, testDatabase, until, waitForPing, type Proc } from '../helpers/procs.js';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -12,7 +12,7 @@ import pg from 'pg';
  * reach a websocket on the other; no task's effect is applied twice; a SIGTERM
  * to any process lets its work in flight finish (or another takes it over).
  */
-describe('two web processes and two of each worker kind', () => {
+describeRedis('two web processes and two of each worker kind', () => {
   let store: Awaited<ReturnType<typeof testDatabase>>;
   let db: pg.Pool;
   // A Redis Cluster needs every key of a queue in one hash slot: the prefix carries a hash tag (docs/scaling.md).

@@ -14,10 +14,23 @@ import { migrateQueueSchema } from '../../src/infra/queue-schema.js';
 import { dropRedisKeys } from '../../src/infra/redis-keys.js';
 import { openRuntime, startWeb, startWorkers, type Runtime, type WebHandle } from '../../src/runtime.js';
 import { loadDemo } from '../../fixtures/demo.js';
+import { services } from './services.js';
 
-/** Where the tests find PostgreSQL and Redis (the machine's own services by default). */
-export const TEST_PG = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const TEST_REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Where the tests find PostgreSQL and Redis (see services.ts: the machine's own, else private ones). */
+export const TEST_PG = services.pg;
+/** '' when this run has no Redis (`HAS_REDIS`): the queues then run on BullMQ's PostgreSQL backend. */
+export const TEST_REDIS = services.redis ?? '';
+export const HAS_REDIS = services.redis !== null;
+
+/** A test that needs Redis itself: pending, with the reason in its title, in a run without Redis. */
+export function itRedis(title: string, fn: Mocha.Func): Mocha.Test {
+  return HAS_REDIS ? it(title, fn) : it(`${title} [pending: ${services.noRedisReason}]`);
+}
+
+/** A suite that needs Redis itself: its tests pending, with the reason, in a run without Redis. */
+export function describeRedis(title: string, fn: (this: Mocha.Suite) => void): Mocha.Suite | void {
+  return HAS_REDIS ? describe(title, fn) : describe.skip(`${title} [pending: ${services.noRedisReason}]`, fn);
+}
 export const DEMO_PASSWORD = 'demo-password-for-tests';
 /** Named after what shapes it, so checkouts with other migrations or demo sets (worktrees, branches) never share one. */
 let TEMPLATE = 'bureau_test_template';
@@ -86,7 +99,7 @@ async function checkRedis(): Promise<void> {
 
 /** One migrated database with the demo data, cloned per test file (fast: CREATE DATABASE ... TEMPLATE). */
 export function ensureTemplate(): Promise<void> {
-  templateReady ??= checkRedis().then(() => admin(async (c) => {
+  templateReady ??= (HAS_REDIS ? checkRedis() : Promise.resolve()).then(() => admin(async (c) => {
     const fp = fingerprint();
     TEMPLATE = `bureau_tpl_${fp}`;
     await c.query('select pg_advisory_lock(424242)');
@@ -161,11 +174,12 @@ export async function startTestBureau(opts: TestBureauOptions = {}): Promise<Tes
   const dbName = `bureau_t_${id}`;
   await admin((c) => c.query(`create database ${dbName} template ${TEMPLATE}`));
   await rebaseTimers(dbUrl(dbName));
-  const queueBackend = opts.noRedis ? 'postgres' : (opts.queueBackend ?? 'redis');
+  const noRedis = opts.noRedis || !HAS_REDIS;
+  const queueBackend = noRedis ? 'postgres' : (opts.queueBackend ?? 'redis');
   const config = loadConfig({}, {
     env: 'test',
     databaseUrl: dbUrl(dbName),
-    redisUrl: opts.noRedis ? '' : TEST_REDIS,
+    redisUrl: noRedis ? '' : TEST_REDIS,
     queueBackend,
     queuePrefix: `bt${id}`,
     argon2: TEST_ARGON2,
@@ -230,14 +244,17 @@ export async function startTestBureau(opts: TestBureauOptions = {}): Promise<Tes
       await step('runtime', () => rt.close());
       await step('pool', () => db.end());
       await step('drop database', () => dropDatabase(dbName));
-      if (!opts.noRedis) await dropRedisPrefix(config.queuePrefix);
+      if (!noRedis) await dropRedisPrefix(config.queuePrefix);
     },
   };
 }
 
 export function dropRedisPrefix(prefix: string): Promise<void> {
-  return dropRedisKeys(TEST_REDIS, prefix);
+  return HAS_REDIS ? dropRedisKeys(TEST_REDIS, prefix) : Promise.resolve();
 }
+
+/** The migrated demo template of this checkout (after `ensureTemplate`). */
+export const templateName = (): string => TEMPLATE;
 
 export interface Feed {
   /** Every message bureau sent on this connection, as it came (duplicates included: tests check bureau sends none). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { tokenHash } from '../../src/domains/accounts/passwords.js';
-import { TEST_REDIS } from '../helpers/bureau.js';
+import { HAS_REDIS, TEST_REDIS } from '../helpers/bureau.js';
 import { linkToken, SmtpSink, type SunkMail } from '../helpers/smtp-sink.js';
 import { openBackoffice, type Backoffice } from './backoffice-setup.js';
 
@@ -320,6 +320,7 @@ describe('invitations (seed 002): invite, track, expire, reinvite, register', fu
       [`%${token}%`],
     );
     assert.deepEqual(leaks[0], { tasks: 0, feed: 0, events: 0 });
+    if (!HAS_REDIS) return; // queues on PostgreSQL: their jobs are rows of the tables checked above
     const redis = new Redis(TEST_REDIS);
     try {
       const keys = await redis.keys(`${bo.b.config.queuePrefix}:*`);

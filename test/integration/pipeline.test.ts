@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { DEMO_PASSWORD, TEST_REDIS, startTestBureau, type TestBureau } from '../helpers/bureau.js';
+import { DEMO_PASSWORD, TEST_REDIS, itRedis, startTestBureau, type TestBureau } from '../helpers/bureau.js';
 
 describe('the action pipeline', () => {
   let b: TestBureau;
@@ -60,7 +60,7 @@ describe('the action pipeline', () => {
     await again.close();
   });
 
-  it('puts no token or password in a queue job: the task id and the door\'s copy of the task', async () => {
+  itRedis('puts no token or password in a queue job: the task id and the door\'s copy of the task', async () => {
     const r = await b.post({ token: admin, task: { action: 'create_customer', data: { name: 'Secretive Corp' } }, wait: 10_000 });
     assert.equal(r.body.task.status, 'succeeded');
     const redis = new Redis(TEST_REDIS);

@@ -6,7 +6,7 @@ import { AppError } from '../../src/core/errors.js';
 import { LoginThrottle } from '../../src/http/rate-limit.js';
 import { STRICT_CSP } from '../../src/http/security.js';
 import type { RateLimitStore } from '../../src/infra/rate-limit-store.js';
-import { DEMO_PASSWORD, dropRedisPrefix, startTestBureau, TEST_REDIS, type TestBureau } from '../helpers/bureau.js';
+import { DEMO_PASSWORD, dropRedisPrefix, itRedis, startTestBureau, TEST_REDIS, type TestBureau } from '../helpers/bureau.js';
 
 describe('security basics of the web process', function () {
   this.timeout(60_000);
@@ -117,7 +117,7 @@ describe('security basics of the web process', function () {
       assert.equal(await spent(one, '10.0.0.3', `other-${name}`), false);
     }
 
-    it('on Redis', async () => {
+    itRedis('on Redis', async () => {
       const clients = [new Redis(TEST_REDIS, { enableOfflineQueue: false }), new Redis(TEST_REDIS, { enableOfflineQueue: false })];
       await Promise.all(clients.map((c) => new Promise((resolve) => c.once('ready', resolve))));
       const prefix = `${b.config.queuePrefix}:rltest`;

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { tokenHash } from '../../src/domains/accounts/passwords.js';
 import { createLogger } from '../../src/infra/logger.js';
-import { DEMO_PASSWORD, openFeed, startTestBureau, TEST_REDIS, type TestBureau } from '../helpers/bureau.js';
+import { DEMO_PASSWORD, itRedis, openFeed, startTestBureau, TEST_REDIS, type TestBureau } from '../helpers/bureau.js';
 import { linkToken, SmtpSink } from '../helpers/smtp-sink.js';
 
 /**
@@ -93,7 +93,7 @@ describe('secrets stay out of logs, queues and tables', function () {
     assert.deepEqual(leaks, []);
   });
 
-  it('keeps every secret out of every Redis key and value of the run (queues, fan-out, rate limits)', async () => {
+  itRedis('keeps every secret out of every Redis key and value of the run (queues, fan-out, rate limits)', async () => {
     const redis = new Redis(TEST_REDIS);
     const leaks: string[] = [];
     let keys = 0;
