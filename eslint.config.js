@@ -92,7 +92,7 @@ const boundariesRule = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', 'docs/'] },
+  { ignores: ['node_modules/', '.data/', 'docs/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

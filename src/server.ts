@@ -14,7 +14,9 @@ onShutdown(log, () => stop());
 const tracing = startTracing(config, 'web');
 const rt = await openRuntime(config, log);
 const web = await startWeb(rt);
-log.info({ port: web.port }, 'web listening');
+// PUBLIC_URL when set, else this machine at the port actually bound (PORT=0 picks one).
+const base = config.publicUrl === `http://localhost:${config.port}` ? `http://localhost:${web.port}` : config.publicUrl;
+log.info({ port: web.port, console: `${base}/console/` }, `web listening: console at ${base}/console/, API at POST ${base}/api/v1`);
 stop = async () => {
   await web.close();
   await rt.close();

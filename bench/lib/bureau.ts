@@ -3,6 +3,7 @@ import { Queue, createPostgresBackend } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pickFreePort } from '../../src/infra/free-port.js';
 import { pgSchemaFor } from '../../src/infra/queue.js';
+import { ensureBuilt } from '../../scripts/build.js';
 import { postJson, type UserSlot } from './load.js';
 import { spawnProc, type Proc } from './procs.js';
 
@@ -14,6 +15,8 @@ export interface ProcLine {
 
 /** The Procfile's processes (`node ...` lines), as bureau is deployed. */
 export function procfile(file = 'Procfile'): ProcLine[] {
+  // The Procfile runs dist/: the bench measures the compiled code production runs.
+  ensureBuilt();
   return readFileSync(file, 'utf8')
     .split('\n')
     .map((l) => /^(\w+):\s*node\s+(.+)$/.exec(l.trim()))

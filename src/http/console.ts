@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Context, Middleware, Next } from 'koa';
@@ -49,7 +50,8 @@ const etagOf = (body: string | Buffer) => `"${createHash('sha256').update(body).
 async function buildAssets(): Promise<Map<string, Asset>> {
   const esbuild = await import('esbuild');
   const out = await esbuild.build({
-    entryPoints: { app: `${SOURCE_DIR}main.ts` },
+    // The sources under tsx; their compiled modules in dist/ (`npm run build`).
+    entryPoints: { app: `${SOURCE_DIR}${existsSync(`${SOURCE_DIR}main.ts`) ? 'main.ts' : 'main.js'}` },
     bundle: true,
     format: 'esm',
     target: ['chrome110', 'firefox110', 'safari16'],

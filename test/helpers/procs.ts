@@ -19,6 +19,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../src/in
 import { pickFreePort } from '../../src/infra/free-port.js';
 import { startRedisChild, type RedisChildHandle } from '../../src/infra/redis-child.js';
 import { loadDemo } from '../../fixtures/demo.js';
+import { ensureBuilt } from '../../scripts/build.js';
 import { DEMO_PASSWORD, TEST_PG, dropRedisPrefix, ensureTemplate, templateName } from './bureau.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -63,6 +64,8 @@ let exitHook = false;
 export function spawnProc(name: string, env: NodeJS.ProcessEnv, opts: { procfile?: Map<string, string>; stderr?: boolean; /** Sees each stderr line first; true swallows it. */ onLine?: (line: string) => boolean } = {}): Proc {
   const cmd = (opts.procfile ?? readProcfile()).get(name);
   if (!cmd) throw new Error(`no ${name} line in the Procfile`);
+  // The Procfile runs the compiled code, as production does: build it first when a source changed.
+  ensureBuilt();
   // setpriv: the child dies with us even if we are SIGKILLed (it is detached, so no terminal signal reaches it).
   const out = opts.stderr === false ? 'ignore' : 'pipe';
   const child = spawn('sh', ['-c', `exec ${SETPRIV ? 'setpriv --pdeathsig KILL -- ' : ''}${cmd}`], { env, stdio: ['ignore', opts.onLine ? 'pipe' : 'ignore', out], detached: true });
@@ -210,6 +213,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
 /** Runs the Procfile's `release` step and loads the demo tenants (users with DEMO_PASSWORD). */
 export async function releaseWithDemo(env: NodeJS.ProcessEnv): Promise<void> {
   const cmd = readProcfile().get('release')!;
+  ensureBuilt();
   const release = spawnSync('sh', ['-c', cmd], { env, encoding: 'utf8', timeout: 120_000 });
   if (release.status !== 0) throw new Error(`release failed (${release.status}): ${release.stderr}`);
   const config = loadConfig({}, { databaseUrl: env.DATABASE_URL!, argon2: { memoryCost: 2048, timeCost: 1 } });
