@@ -110,7 +110,7 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
     if (seen.running) clearTimeout(seen.running);
     if (!outcome) return republish(deps, fresh(), taskId);
     const own = outcome.finish(lastRows);
-    if (seen.task) deps.metrics?.taskFinished(seen.task.action, 'succeeded', enqueuedAt(job));
+    if (seen.task) deps.metrics?.taskFinished(seen.task.action, taskMachine.events.succeed.to, enqueuedAt(job));
     const trace = deps.config.tracing.enabled ? currentCarrier() : undefined;
     const messages = (own ? [own, ...outcome.messages] : outcome.messages).map((m) => (trace ? { ...m, trace } : m));
     await deps.bus.publish(messages).catch((err: Error) => log.warn({ err: err.message }, 'live push failed; clients get it on resume'));
@@ -133,7 +133,7 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
     const { moved, message } = await finishTask(fresh(), task, 'fail', { error: err.toJSON() });
     // Another delivery finished the task meanwhile: this one has nothing to report.
     if (!moved) return;
-    deps.metrics?.taskFinished(task.action, 'failed', enqueuedAt(job));
+    deps.metrics?.taskFinished(task.action, taskMachine.events.fail.to, enqueuedAt(job));
     if (message) await deps.bus.publish([message]).catch(() => undefined);
     // Stored as failed, so the reconciler leaves it alone too (it re-queues only tasks a worker may still start).
     throw new UnrecoverableError(`${err.code}: ${err.message}`);
