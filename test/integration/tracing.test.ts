@@ -40,7 +40,8 @@ describe('OpenTelemetry traces', () => {
       await feed.waitFor((m) => m.type === 'result' && m.task?.id === r.body.task.id && m.task.status === 'succeeded');
       const spans = () => exporter.getFinishedSpans();
       const named = (name: string) => spans().find((s) => s.name === name);
-      await until(() => Boolean(named('feed push')), 10_000, 'the feed push span');
+      // The run's span ends after its result is published, so possibly after the push.
+      await until(() => ['feed push', 'run create_customer'].every((n) => named(n)), 10_000, 'the run and feed push spans');
       await feed.close();
 
       const post = named('POST /api/v1')!;
