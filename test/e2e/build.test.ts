@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ensureBuilt } from '../../scripts/build.js';
 import { pickFreePort } from '../../src/infra/free-port.js';
 import { TEST_REDIS } from '../helpers/bureau.js';
-import { procEnv, readProcfile, spawnProc, testDatabase, waitForPing, type Proc } from '../helpers/procs.js';
+import { procEnv, readProcfile, spawnProc, testDatabase, until, waitForPing, type Proc } from '../helpers/procs.js';
 
 describe('the production build (npm run build -> dist/)', function () {
   this.timeout(180_000);
@@ -25,6 +25,7 @@ describe('the production build (npm run build -> dist/)', function () {
     const store = await testDatabase();
     const port = await pickFreePort();
     let web: Proc | null = null;
+    let worker: Proc | null = null;
     try {
       const lines: string[] = [];
       web = spawnProc('web', procEnv({ databaseUrl: store.url, redisUrl: TEST_REDIS, prefix: store.prefix, port }, { LOG_LEVEL: 'info' }), { onLine: (l) => (lines.push(l), true) });
@@ -40,7 +41,17 @@ describe('the production build (npm run build -> dist/)', function () {
       assert.equal(((await doc.json()) as { openapi: string }).openapi, '3.1.0');
       const accept = await fetch(`${url}/i/assets/accept.js`);
       assert.equal(accept.status, 200);
+      assert.match(await (await fetch(`${url}/metrics`)).text(), /bureau_http_requests_total\{method="GET",route="\/console\/",status="200"\} 1/);
+
+      // A worker process serves its metrics on METRICS_PORT.
+      const metricsPort = await pickFreePort();
+      worker = spawnProc('admin', procEnv({ databaseUrl: store.url, redisUrl: TEST_REDIS, prefix: store.prefix }, { METRICS_PORT: String(metricsPort) }));
+      let scraped = '';
+      await until(async () => (scraped = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).length > 0, 60_000, 'the worker\'s /metrics');
+      assert.match(scraped, /bureau_queue_jobs\{queue="admin",state="waiting"\} \d+/);
+      assert.match(scraped, /process_cpu_user_seconds_total/);
     } finally {
+      await worker?.stop();
       await web?.stop();
       await store.drop();
     }
