@@ -36,7 +36,7 @@ describe('the Procfile processes, each on its own against DATABASE_URL and REDIS
     // Each process says when it is up; info lines are read for that and not echoed.
     const ready = new Set<string>();
     const onLine = (name: string) => (line: string) => {
-      if (/"msg":"(workers ready|web listening)"/.test(line)) ready.add(name);
+      if (/"msg":"(workers ready|web listening)/.test(line)) ready.add(name);
       return /"level":30\b/.test(line);
     };
     for (const name of procfile.keys()) if (name !== 'release') children.push(spawnProc(name, env, { onLine: onLine(name) }));

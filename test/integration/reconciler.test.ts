@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import type { Queues } from '../../src/infra/queue.js';
 import { reconcile } from '../../src/pipeline/reconciler.js';
-import { dropRedisPrefix, startTestBureau, type TestBureau } from '../helpers/bureau.js';
+import { dropRedisPrefix, itRedis, startTestBureau, type TestBureau } from '../helpers/bureau.js';
 
 describe('the reconciler', () => {
   let b: TestBureau;
   before(async () => (b = await startTestBureau()));
   after(() => b.close());
 
-  it('re-enqueues tasks whose jobs vanished from Redis, and each runs once', async () => {
+  itRedis('re-enqueues tasks whose jobs vanished from Redis, and each runs once', async () => {
     const admin = await b.login('admin@acme.test');
     await b.stopWorkers();
     const ids: number[] = [];
