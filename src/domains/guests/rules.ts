@@ -57,9 +57,9 @@ export async function loadTask(ctx: ActionContext, taskId: number): Promise<{ pe
        join task_group_definition gd on gd.id = tg.definition_id where gt.id = ? and gt.tenant_id = ?`,
     [taskId, ctx.tenantId],
   );
-  if (!row) throw new AppError('NOT_FOUND', `No task ${taskId}.`);
+  if (!row) throw new AppError('NOT_FOUND', `No guest task ${taskId}.`);
   const person = await loadPerson(ctx, row.user_id).catch((err: unknown) => {
-    throw err instanceof AppError && err.code === 'NOT_FOUND' ? new AppError('NOT_FOUND', `No task ${taskId}.`) : err;
+    throw err instanceof AppError && err.code === 'NOT_FOUND' ? new AppError('NOT_FOUND', `No guest task ${taskId}.`) : err;
   });
   return { person, dashboardId: row.dashboard_id, definitionId: row.definition_id };
 }

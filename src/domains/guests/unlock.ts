@@ -103,10 +103,10 @@ export function apply(groups: readonly GroupState[], op: Op, taskId?: number): G
   if (op === 'reset') return derive(groups.map((g) => ({ ...g, tasks: g.tasks.map((t) => ({ ...t, status: 'Locked' as Status })) })));
   const group = groups.find((g) => g.tasks.some((t) => t.id === taskId));
   const task = group?.tasks.find((t) => t.id === taskId);
-  if (!group || !task) throw new AppError('NOT_FOUND', `No task ${taskId}.`);
+  if (!group || !task) throw new AppError('NOT_FOUND', `No guest task ${taskId}.`);
   if (task.status === 'Locked') {
     const blocker = blockerOf(groups, task.id);
-    throw new AppError('INVALID_TRANSITION', `Task ${task.id} is locked: task ${blocker?.id ?? '?'} must be complete first.`, {
+    throw new AppError('INVALID_TRANSITION', `Guest task ${task.id} is locked: guest task ${blocker?.id ?? '?'} must be complete first.`, {
       entity: 'guest_task',
       from: 'Locked',
       event: OP_EVENT[op],
@@ -114,7 +114,7 @@ export function apply(groups: readonly GroupState[], op: Op, taskId?: number): G
     });
   }
   if (group.status === 'Complete') {
-    throw new AppError('INVALID_TRANSITION', `Task ${task.id} belongs to a complete task group, which is frozen.`, { entity: 'guest_task', from: task.status, event: OP_EVENT[op], groupId: group.id });
+    throw new AppError('INVALID_TRANSITION', `Guest task ${task.id} belongs to a complete task group, which is frozen.`, { entity: 'guest_task', from: task.status, event: OP_EVENT[op], groupId: group.id });
   }
   const to = guestTaskMachine.next(task.status, OP_EVENT[op]);
   return derive(groups.map((g) => (g.id !== group.id ? g : { ...g, tasks: g.tasks.map((t) => (t.id === task.id ? { ...t, status: to } : t)) })));

@@ -16,7 +16,7 @@ export const getGuestApplication = defineAction({
   example: { task_id: 1 },
   async handler(input, ctx) {
     const { person, definitionId } = await loadTask(ctx, input.task_id);
-    if (input.guest_id !== undefined && input.guest_id !== person.userId) throw new AppError('NOT_FOUND', `No task ${input.task_id} of guest ${input.guest_id}.`);
+    if (input.guest_id !== undefined && input.guest_id !== person.userId) throw new AppError('NOT_FOUND', `No guest task ${input.task_id} of guest ${input.guest_id}.`);
     return applicationView(ctx, person, input.task_id, definitionId);
   },
 });
