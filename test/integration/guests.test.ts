@@ -92,7 +92,7 @@ describe('guests (seed 000): dashboards, unlock rules, answers, coordinators', f
       await g.ok('guest2', 'complete_guest_task', { task_id: taskId(d, 'coordinator_interview') });
       const after = await g.ok('guest2', 'complete_guest_task', { task_id: taskId(d, 'training_session') });
       assert.deepEqual(shape(after), ['Complete: Complete | Complete | Complete', 'Start: Start | Locked', 'Locked: Locked | Locked']);
-      const notice = await coordinatorFeed.waitFor((m) => m.type === 'notice' && m.notice?.kind === 'guest.group_completed');
+      const notice = await coordinatorFeed.waitFor((m) => m.type === 'notice' && m.notice?.type === 'guest.group_completed');
       assert.equal(notice.notice.guestId, await g.id('guest2'));
       await coordinatorFeed.close();
       await until(async () => (await mails(at('coordinator'))) >= 1);
@@ -117,13 +117,13 @@ describe('guests (seed 000): dashboards, unlock rules, answers, coordinators', f
       assert.equal(asked.guestId, guest3);
       assert.deepEqual(shape(asked)[1], 'More information is needed: More information is needed | Locked');
       assert.equal(asked.taskGroups[1].tasks[0].infoRequest, 'Which neighbourhoods exactly?');
-      const told = await guestFeed.waitFor((m) => m.type === 'notice' && m.notice?.kind === 'guest.information_requested');
+      const told = await guestFeed.waitFor((m) => m.type === 'notice' && m.notice?.type === 'guest.information_requested');
       assert.equal(told.notice.message, 'Which neighbourhoods exactly?');
       await until(async () => (await mails(at('guest3'))) >= 1);
 
       const answered = await g.ok('guest3', 'save_guest_answers', { task_id: prefs, answers: { preferred_area: 'Echo Park', ok_with_pets: true } });
       assert.equal(answered.status, 'In progress');
-      const back = await coordinatorFeed.waitFor((m) => m.type === 'notice' && m.notice?.kind === 'guest.information_provided');
+      const back = await coordinatorFeed.waitFor((m) => m.type === 'notice' && m.notice?.type === 'guest.information_provided');
       assert.equal(back.notice.item.id, prefs);
       const done = await g.ok('guest3', 'complete_guest_task', { task_id: prefs });
       assert.deepEqual(shape(done)[1], 'In progress: Complete | Start');

@@ -197,7 +197,7 @@ export async function tellCoordinator(ctx: ActionContext, person: Person, settle
     tell(
       ctx,
       person.coordinatorId,
-      { kind: 'guest.group_completed', item: { type: 'task_group', id: groupId }, guestId: person.userId, guest: person.name, group: g?.title },
+      { type: 'guest.group_completed', item: { type: 'task_group', id: groupId }, guestId: person.userId, guest: person.name, group: g?.title },
       { subject: `${person.name} completed "${g?.title}"`, text: `${person.name} (${person.email}) completed the task group "${g?.title}".` },
     );
   }
@@ -206,7 +206,7 @@ export async function tellCoordinator(ctx: ActionContext, person: Person, settle
     tell(
       ctx,
       person.coordinatorId,
-      { kind: 'guest.information_provided', item: { type: 'guest_task', id: answered.taskId }, guestId: person.userId, guest: person.name, task: title },
+      { type: 'guest.information_provided', item: { type: 'guest_task', id: answered.taskId }, guestId: person.userId, guest: person.name, task: title },
       { subject: `${person.name} answered your request on "${title}"`, text: `${person.name} (${person.email}) answered your request for more information on "${title}".` },
     );
   }

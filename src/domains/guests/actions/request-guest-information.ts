@@ -20,7 +20,7 @@ export const requestGuestInformation = defineAction({
     tell(
       ctx,
       person.userId,
-      { kind: 'guest.information_requested', item: { type: 'guest_task', id: input.task_id }, task: title, message: input.message },
+      { type: 'guest.information_requested', item: { type: 'guest_task', id: input.task_id }, task: title, message: input.message },
       { subject: `More information is needed: ${title}`, text: `Your coordinator asks for more information on "${title}":\n\n${input.message}\n\nOpen your dashboard to answer.` },
     );
     await ctx.em.flush();
