@@ -75,7 +75,7 @@ export class Migration20261206130000 extends Migration {
         user_id int primary key references app_user (id) on delete cascade,
         tenant_id int not null references tenant (id),
         role text not null check (role in ('guest', 'host')),
-        coordinator_id int references app_user (id) on delete set null,
+        coordinator_id int not null references app_user (id),
         dashboard_id int not null references onboarding_dashboard (id),
         created_at timestamptz not null default now()
       );

@@ -80,7 +80,7 @@ export const GuestProfile = defineEntity({
     userId: p.integer().primary(),
     tenantId: p.integer(),
     role: p.text(),
-    coordinatorId: p.integer().nullable(),
+    coordinatorId: p.integer(),
     dashboardId: p.integer(),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
   },

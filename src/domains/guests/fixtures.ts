@@ -4,7 +4,8 @@ import type { FixtureScope } from '../../core/define-domain.js';
  * Authorization-matrix rows of the guests domain (see `IdKindSpec.fixture`).
  * A person's rows are "owned" by the person (and seen by their coordinator):
  * for a guest or host owner the row is theirs; for anyone else a fresh guest
- * is made (named with the mark), the owner's when the owner is a coordinator.
+ * is made (named with the mark), the owner's when the owner is a coordinator
+ * (else a fresh coordinator's).
  */
 async function personOf(s: FixtureScope): Promise<number> {
   const [owner] = await s.query<{ role: string }>('select role from app_user where id = $1', [s.ownerId]);
@@ -14,6 +15,19 @@ async function personOf(s: FixtureScope): Promise<number> {
   const [user] = await s.query<{ id: number }>(`insert into app_user (tenant_id, email, role, level, status, first_name, last_name) values ($1, $2, 'guest', 1, 'active', $3, 'Fixture') returning id`, [
     s.tenantId,
     `${s.mark.toLowerCase()}@guest.test`,
+    s.mark,
+  ]);
+  return Number(user!.id);
+}
+
+/** The owner when they are a coordinator, else a fresh coordinator (every guest has exactly one). */
+async function coordinatorOf(s: FixtureScope): Promise<number> {
+  const [owner] = await s.query<{ role: string }>('select role from app_user where id = $1', [s.ownerId]);
+  if (owner?.role === 'coordinator') return s.ownerId;
+  await s.query(`insert into tenant_role (tenant_id, role, domain) values ($1, 'coordinator', 'guests') on conflict do nothing`, [s.tenantId]);
+  const [user] = await s.query<{ id: number }>(`insert into app_user (tenant_id, email, role, level, status, first_name, last_name) values ($1, $2, 'coordinator', 1, 'active', $3, 'Coordinator') returning id`, [
+    s.tenantId,
+    `${s.mark.toLowerCase()}@coordinator.test`,
     s.mark,
   ]);
   return Number(user!.id);
@@ -34,11 +48,10 @@ async function board(s: FixtureScope, userId: number): Promise<{ dashboardId: nu
   );
   const [q] = await s.query<{ id: number }>(`insert into question (tenant_id, key, text, response_type, required) values ($1, 'full_name', $2, 'text', false) returning id`, [s.tenantId, `Name ${s.mark}?`]);
   await s.query('insert into task_question (task_id, question_id, position) values ($1, $2, 1)', [tdef!.id, q!.id]);
-  const [coord] = await s.query<{ role: string }>('select role from app_user where id = $1', [s.ownerId]);
   await s.query(`insert into guest_profile (user_id, tenant_id, role, coordinator_id, dashboard_id) values ($1, $2, 'guest', $3, $4) on conflict (user_id) do nothing`, [
     userId,
     s.tenantId,
-    coord?.role === 'coordinator' ? s.ownerId : null,
+    await coordinatorOf(s),
     dash!.id,
   ]);
   const [g] = await s.query<{ id: number }>(`insert into task_group (tenant_id, user_id, definition_id, status) values ($1, $2, $3, 'Start') returning id`, [s.tenantId, userId, gdef!.id]);

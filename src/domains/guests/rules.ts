@@ -9,7 +9,7 @@ import { apply, derive, OP_EVENT, type GroupState, type Op } from './unlock.js';
 export interface Person {
   userId: number;
   role: 'guest' | 'host';
-  coordinatorId: number | null;
+  coordinatorId: number;
   dashboardId: number;
   email: string;
   name: string;
@@ -22,7 +22,7 @@ const isPersonRole = (role: string): role is 'guest' | 'host' => role === 'guest
  * admin. Anyone else (another guest, another coordinator's guest, another
  * tenant's id) gets NOT_FOUND, as if the person did not exist.
  */
-function sees(ctx: ActionContext, p: { userId: number; coordinatorId: number | null }): boolean {
+function sees(ctx: ActionContext, p: { userId: number; coordinatorId: number }): boolean {
   const a = ctx.actor;
   if (a.kind === 'system') return true;
   if (a.role === 'admin') return true;
@@ -32,7 +32,7 @@ function sees(ctx: ActionContext, p: { userId: number; coordinatorId: number | n
 
 /** A person of the caller's tenant the caller sees, row-locked for the task's transaction (one person's actions run one at a time). */
 export async function loadPerson(ctx: ActionContext, userId: number): Promise<Person> {
-  const [row] = await ctx.sql<{ user_id: number; role: 'guest' | 'host'; coordinator_id: number | null; dashboard_id: number; email: string; name: string }>(
+  const [row] = await ctx.sql<{ user_id: number; role: 'guest' | 'host'; coordinator_id: number; dashboard_id: number; email: string; name: string }>(
     `select p.user_id, p.role, p.coordinator_id, p.dashboard_id, u.email, coalesce(nullif(trim(concat_ws(' ', u.first_name, u.last_name)), ''), u.email) as name
        from guest_profile p join app_user u on u.id = p.user_id where p.user_id = ? and p.tenant_id = ? for update of p`,
     [userId, ctx.tenantId],
@@ -191,7 +191,6 @@ export function tell(ctx: ActionContext, userId: number, notice: Record<string, 
 
 /** Notices that follow a guest's own operation: each completed group, and an answer to a request for information. */
 export async function tellCoordinator(ctx: ActionContext, person: Person, settled: Settled, answered: { taskId: number } | null): Promise<void> {
-  if (!person.coordinatorId) return;
   for (const groupId of settled.completedGroups) {
     const [g] = await ctx.sql<{ title: string }>('select d.title from task_group g join task_group_definition d on d.id = g.definition_id where g.id = ?', [groupId]);
     tell(
