@@ -1,3 +1,4 @@
+import { guestRoutes } from '../domains/guests/console/routes.js';
 import type { Route } from './context.js';
 
 /**
@@ -7,4 +8,4 @@ import type { Route } from './context.js';
  * adds one line here; its routes appear in the navigation for the roles that
  * may run the actions behind them.
  */
-export const DOMAIN_ROUTES: Route[] = [];
+export const DOMAIN_ROUTES: Route[] = [...guestRoutes];
