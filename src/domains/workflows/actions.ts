@@ -1,6 +1,7 @@
 import { actionTimeout } from './actions/action-timeout.js';
 import { cancelTicket } from './actions/cancel-ticket.js';
 import { completeWorkflowTask } from './actions/complete-workflow-task.js';
+import { createTaskDefinition } from './actions/create-task-definition.js';
 import { createTicketDefinition } from './actions/create-ticket-definition.js';
 import { createWorkflowDefinition } from './actions/create-workflow-definition.js';
 import { defineCompanyRole } from './actions/define-company-role.js';
@@ -25,6 +26,7 @@ import { retryWorkflowTask } from './actions/retry-workflow-task.js';
 import { setAvailability } from './actions/set-availability.js';
 import { startActionTask } from './actions/start-action-task.js';
 import { submitTicket } from './actions/submit-ticket.js';
+import { updateTaskDefinition } from './actions/update-task-definition.js';
 import { updateTicketDefinition } from './actions/update-ticket-definition.js';
 import { updateWorkflowDefinition } from './actions/update-workflow-definition.js';
 
@@ -33,6 +35,7 @@ export const workflowActions = [
   actionTimeout,
   cancelTicket,
   completeWorkflowTask,
+  createTaskDefinition,
   createTicketDefinition,
   createWorkflowDefinition,
   defineCompanyRole,
@@ -57,6 +60,7 @@ export const workflowActions = [
   setAvailability,
   startActionTask,
   submitTicket,
+  updateTaskDefinition,
   updateTicketDefinition,
   updateWorkflowDefinition,
 ];

@@ -93,7 +93,7 @@ export async function dispatch(ctx: ActionContext, wi: IWorkflowInstance, ti: IT
  * Returns false (the task stays PENDING, unassigned) when no one is available.
  */
 export async function assignTask(ctx: ActionContext, ti: ITaskInstance, opts: { to?: number; exclude?: number } = {}): Promise<boolean> {
-  await ctx.sql('select pg_advisory_xact_lock(hashtext(?), ?)', ['workflows.assign', ctx.tenantId]);
+  await lockAssignments(ctx);
   let userId = opts.to;
   if (userId === undefined) {
     const [pick] = await ctx.sql<{ user_id: number }>(
@@ -121,15 +121,28 @@ export async function assignTask(ctx: ActionContext, ti: ITaskInstance, opts: { 
   return true;
 }
 
-/** Assigns the company's waiting FORM tasks, oldest first, while someone is available. */
+/** The company's assignment lock, held until commit (re-entrant within the transaction). */
+export async function lockAssignments(ctx: ActionContext): Promise<void> {
+  await ctx.sql('select pg_advisory_xact_lock(hashtext(?), ?)', ['workflows.assign', ctx.tenantId]);
+}
+
+/**
+ * Assigns the company's waiting FORM tasks, oldest first, while someone is
+ * available. The assignment lock comes first; a workflow another transaction
+ * holds is skipped (that transaction is acting on its one live task), so this
+ * never waits on a row while holding the lock.
+ */
 export async function assignWaiting(ctx: ActionContext): Promise<number> {
-  const waiting = await ctx.sql<{ id: number }>(
-    `select ti.id from task_instance ti join task_definition td on td.id = ti.task_definition_id join workflow_instance wi on wi.id = ti.workflow_instance_id
+  await lockAssignments(ctx);
+  const waiting = await ctx.sql<{ id: number; workflow_instance_id: number }>(
+    `select ti.id, ti.workflow_instance_id from task_instance ti join task_definition td on td.id = ti.task_definition_id join workflow_instance wi on wi.id = ti.workflow_instance_id
       where ti.tenant_id = ? and ti.status = ? and ti.assigned_to is null and td.task_type = 'FORM' and wi.status = ? order by ti.id limit 100`,
     [ctx.tenantId, taskInstanceMachine.events.create.to, workflowInstanceMachine.events.start.to],
   );
   let assigned = 0;
   for (const w of waiting) {
+    const [free] = await ctx.sql('select id from workflow_instance where id = ? for update skip locked', [w.workflow_instance_id]);
+    if (!free) continue;
     const { ti } = await lockTask(ctx, w.id);
     if (ti.status !== taskInstanceMachine.events.create.to || ti.assignedTo != null) continue;
     if (!(await assignTask(ctx, ti))) break;

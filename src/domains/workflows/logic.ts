@@ -103,5 +103,6 @@ export function transformIssues(expr: string, path: string): Issue[] {
 export async function transform(expr: string | null | undefined, data: unknown): Promise<unknown> {
   if (!expr) return data;
   const out: unknown = await jsonata(expr).evaluate(data);
-  return out === undefined ? null : out;
+  // JSONata's results are null-prototype objects and tagged arrays: keep plain JSON.
+  return out === undefined ? null : (JSON.parse(JSON.stringify(out)) as unknown);
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineAction } from '../../../core/define-action.js';
-import { assignWaiting } from '../engine.js';
+import { assignWaiting, lockAssignments } from '../engine.js';
 import { me } from '../rules.js';
 
 export const setAvailability = defineAction({
@@ -13,6 +13,8 @@ export const setAvailability = defineAction({
   example: { available: true },
   async handler(input, ctx) {
     const userId = me(ctx);
+    // Before the availability row: an assignment holding the lock may be updating that row.
+    await lockAssignments(ctx);
     await ctx.sql(
       `insert into worker_availability (user_id, tenant_id, available) values (?, ?, ?)
        on conflict (user_id) do update set available = excluded.available, updated_at = now()`,
