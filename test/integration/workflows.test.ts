@@ -77,6 +77,19 @@ describe('workflows (seed 003): definitions, tickets, routing, FORM assignment',
       const versions = await t.ok('creator', 'list_workflow_definitions', { all_versions: true });
       assert.deepEqual(versions.workflows.filter((w: any) => w.key === v2.key).map((w: any) => w.version), [1, 2]);
     });
+    it('adds and edits single task definitions, each as a new version of the workflow checked as a whole', async () => {
+      const wf = await t.ok('creator', 'create_workflow_definition', { title: 'Grow', tasks: [FORM('a', { start: true })] });
+      const v2 = await t.ok('creator', 'create_task_definition', { workflow_id: wf.id, task: FORM('b'), transitions: [{ from: 'a', to: 'b' }] });
+      assert.deepEqual([v2.version, v2.tasks.map((x: any) => x.key), v2.transitions.map((x: any) => `${x.from}->${x.to}`)], [2, ['a', 'b'], ['a->b']]);
+      const b = v2.tasks.find((x: any) => x.key === 'b');
+      const v3 = await t.ok('creator', 'update_task_definition', { id: b.id, task: FORM('c', { title: 'Renamed' }) });
+      assert.deepEqual([v3.version, v3.tasks.map((x: any) => x.key), v3.transitions.map((x: any) => `${x.from}->${x.to}`)], [3, ['a', 'c'], ['a->c']]);
+      const bad = await t.fails('creator', 'update_task_definition', { id: b.id, task: FORM('c', { start: true }) });
+      assert.equal(bad.code, 'VALIDATION_FAILED');
+      assert.equal((await t.fails('creator', 'create_task_definition', { workflow_id: wf.id, task: FORM('a') })).code, 'CONFLICT');
+      const task = await t.ok('creator', 'get_task_definition', { id: b.id });
+      assert.equal(task.key, 'b', 'the old version is untouched');
+    });
   });
 
   describe('a ticket through the FORM branch', () => {
