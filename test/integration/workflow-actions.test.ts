@@ -57,8 +57,8 @@ describe('workflows (seed 003): SYNC_ACTION and ASYNC_ACTION tasks', function ()
     assert.equal(failed.status, 'ERROR');
     assert.equal(failed.error.code, 'CALLOUT_FAILED');
     assert.match(failed.error.message, /answered 500/);
-    const { rows } = await t.b.db.query(`select status from task where action = 'record_action_outcome' and input->>'task_instance_id' = $1`, [String(failed.id)]);
-    assert.deepEqual(rows.map((r) => r.status), ['succeeded']);
+    const { rows } = await t.b.db.query(`select status, result from task where action = 'record_action_outcome' and input->>'task_instance_id' = $1`, [String(failed.id)]);
+    assert.deepEqual(rows.map((r) => [r.status, r.result.status, r.result.error.code]), [['succeeded', 'ERROR', 'CALLOUT_FAILED']]);
     const retried = await t.ok('ticketadmin', 'retry_workflow_task', { id: failed.id });
     assert.equal(retried.attempt, 2);
     const done = await settled(failed.id);

@@ -19,6 +19,6 @@ export const actionTimeout = defineAction({
     if (ti.attempt !== input.attempt || ti.status !== taskInstanceMachine.events.start.to) return { timedOut: false, reason: `the task is ${ti.status}, attempt ${ti.attempt}` };
     if (ti.deadlineAt && ti.deadlineAt.getTime() > ctx.now().getTime()) return { timedOut: false, reason: 'the deadline has not passed', deadlineAt: ti.deadlineAt };
     await failTask(ctx, wi, ti, 'CALLOUT_TIMEOUT', 'No outcome arrived before the task timed out.');
-    return { timedOut: true };
+    return { timedOut: true, status: ti.status, error: ti.error ?? null };
   },
 });

@@ -28,7 +28,7 @@ export const recordActionOutcome = defineAction({
     const o = input.outcome;
     if (!o.ok) {
       await failTask(ctx, wi, ti, o.code, o.message, o.status !== undefined ? { status: o.status } : undefined);
-      return { applied: true, status: ti.status };
+      return { applied: true, status: ti.status, error: ti.error ?? null };
     }
     // An ASYNC_ACTION's call only says the work was accepted: the callback brings the result.
     if (def.task_type === 'ASYNC_ACTION' && input.source === 'response') return { applied: true, waiting: 'callback' };
@@ -37,15 +37,15 @@ export const recordActionOutcome = defineAction({
       output = await transform(def.output_transform, o.body);
     } catch (err) {
       await failTask(ctx, wi, ti, 'CALLOUT_FAILED', `The output transform failed: ${(err as Error).message}`);
-      return { applied: true, status: ti.status };
+      return { applied: true, status: ti.status, error: ti.error ?? null };
     }
     const issues = dataIssues(def.output_schema, output, 'output');
     if (issues.length) {
       await failTask(ctx, wi, ti, 'CALLOUT_FAILED', 'The transformed reply does not match the output schema.', { issues });
-      return { applied: true, status: ti.status };
+      return { applied: true, status: ti.status, error: ti.error ?? null };
     }
     await expireCallbacks(ctx, ti.id);
     await completeTask(ctx, wi, ti, output);
-    return { applied: true, status: ti.status };
+    return { applied: true, status: ti.status, error: ti.error ?? null };
   },
 });

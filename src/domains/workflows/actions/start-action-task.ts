@@ -30,7 +30,7 @@ export const startActionTask = defineAction({
     const url = def.action_url ?? '';
     if (!hostAllowed(url, ctx.config.workflowCalloutHosts)) {
       await failTask(ctx, wi, ti, 'HOST_NOT_ALLOWED', `The host of ${url} is not in WORKFLOW_CALLOUT_HOSTS; bureau did not call it.`);
-      return { started: false, reason: 'host not allowed' };
+      return { started: false, status: ti.status, error: ti.error ?? null };
     }
     const timeoutMs = (def.timeout_seconds ?? 30) * 1000;
     const now = ctx.now();
