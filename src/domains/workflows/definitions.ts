@@ -9,6 +9,8 @@ import type { FieldSpec, TaskSpec, TicketSpec, WorkflowSpec } from './schemas.js
  */
 type Sql = Pick<Db, 'sql'>;
 
+export const MAX_SYNC_SECONDS = 300;
+
 /** What the door's schema cannot check: one start task, known task keys, valid schemas, conditions and transforms. Issues name the bad path. */
 export function workflowIssues(spec: WorkflowSpec): Issue[] {
   const issues: Issue[] = [];
@@ -26,6 +28,8 @@ export function workflowIssues(spec: WorkflowSpec): Issue[] {
     } else {
       if (!t.action_url) issues.push({ path: `${at}.action_url`, message: `a ${t.type} task needs an action_url` });
       if (!t.timeout_seconds) issues.push({ path: `${at}.timeout_seconds`, message: `a ${t.type} task needs timeout_seconds` });
+      // A SYNC_ACTION holds a callouts worker slot for its whole call; long work is what ASYNC_ACTION is for.
+      else if (t.type === 'SYNC_ACTION' && t.timeout_seconds > MAX_SYNC_SECONDS) issues.push({ path: `${at}.timeout_seconds`, message: `a SYNC_ACTION waits at most ${MAX_SYNC_SECONDS} s; use an ASYNC_ACTION for longer work` });
     }
   });
   const starts = spec.tasks.flatMap((t, i) => (t.start ? [i] : []));
