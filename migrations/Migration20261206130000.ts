@@ -6,7 +6,7 @@ import { Migration } from '@mikro-orm/migrations';
  * Definitions, versioned (a provider admin publishes a whole dashboard; each
  * publish is a new `onboarding_dashboard` row, and the rows under it never
  * change): `onboarding_dashboard` (tenant, role guest|host, version) ->
- * `task_group_definition` (ordered) -> `task_definition` (ordered; kind form /
+ * `task_group_definition` (ordered) -> `guest_task_definition` (ordered; kind form /
  * training / scheduling / matching) -> `task_question` (ordered) -> `question`,
  * the provider's question bank (a question's text, response type, required,
  * options; an edited question is a new row with the same key, so older
@@ -51,7 +51,7 @@ export class Migration20261206130000 extends Migration {
         unique (dashboard_id, position),
         unique (dashboard_id, key)
       );
-      create table task_definition (
+      create table guest_task_definition (
         id serial primary key,
         tenant_id int not null references tenant (id),
         group_id int not null references task_group_definition (id) on delete cascade,
@@ -65,7 +65,7 @@ export class Migration20261206130000 extends Migration {
         unique (group_id, position)
       );
       create table task_question (
-        task_id int not null references task_definition (id) on delete cascade,
+        task_id int not null references guest_task_definition (id) on delete cascade,
         question_id int not null references question (id),
         position int not null,
         primary key (task_id, question_id),
@@ -94,7 +94,7 @@ export class Migration20261206130000 extends Migration {
         tenant_id int not null references tenant (id),
         user_id int not null references app_user (id) on delete cascade,
         group_id int not null references task_group (id) on delete cascade,
-        definition_id int not null references task_definition (id),
+        definition_id int not null references guest_task_definition (id),
         status text not null,
         info_request text,
         updated_at timestamptz not null default now(),
@@ -119,7 +119,7 @@ export class Migration20261206130000 extends Migration {
       drop table task_group;
       drop table guest_profile;
       drop table task_question;
-      drop table task_definition;
+      drop table guest_task_definition;
       drop table task_group_definition;
       drop table question;
       drop table onboarding_dashboard;

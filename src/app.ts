@@ -7,6 +7,7 @@ import { errorHandler } from './http/errors.js';
 import { invitationPages } from './http/invitation-pages.js';
 import type { Queues } from './infra/queue.js';
 import { securityHeaders } from './http/security.js';
+import { workflowCallbacks } from './http/workflow-callbacks.js';
 
 /** The Koa app without listen(), so tests can call app.callback(). */
 export function buildApp(deps: ApiDeps & { queues?: Queues; workerKinds?: readonly string[] }): Koa {
@@ -26,6 +27,7 @@ export function buildApp(deps: ApiDeps & { queues?: Queues; workerKinds?: readon
   for (const mw of consoleRoutes(deps)) app.use(mw);
   const invitations = invitationPages(deps);
   app.use(invitations.routes());
+  app.use(workflowCallbacks(deps).routes());
   app.use(api.router.routes());
   // A known path with another method: 405 METHOD_NOT_ALLOWED in the usual error shape.
   const notAllowed = () => new AppError('METHOD_NOT_ALLOWED', 'That method is not served at this path.');

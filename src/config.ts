@@ -63,6 +63,8 @@ export interface Config {
    * behind PgBouncer in transaction mode, which does not keep SQL-level prepared statements.
    */
   sqlPrepare: boolean;
+  /** Hosts (`name` or `name:port`) workflow action tasks may call; empty = none (WORKFLOW_CALLOUT_HOSTS, comma-separated). */
+  workflowCalloutHosts: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -128,6 +130,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     inviteRateLimit: int(env, 'INVITE_RATE_LIMIT', 200),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     sqlPrepare: !(env.PG_SQL_PREPARE === '0' || env.PG_SQL_PREPARE === 'false'),
+    workflowCalloutHosts: (env.WORKFLOW_CALLOUT_HOSTS ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
     ...overrides,
   };
   return config;

@@ -5,6 +5,7 @@ import { backofficeDomain } from './domains/backoffice/index.js';
 import { guestsDomain } from './domains/guests/index.js';
 import { invitationsDomain } from './domains/invitations/index.js';
 import { tasksDomain } from './domains/tasks/index.js';
+import { workflowsDomain } from './domains/workflows/index.js';
 
 /**
  * Every domain, once. The registry, the ORM's entities, the roles and their
@@ -13,7 +14,7 @@ import { tasksDomain } from './domains/tasks/index.js';
  * Append a new domain at the end: the demo sets load in this order, so a new
  * one never moves another's ids.
  */
-export const DOMAINS = [accountsDomain, tasksDomain, auditDomain, backofficeDomain, invitationsDomain, guestsDomain];
+export const DOMAINS = [accountsDomain, tasksDomain, auditDomain, backofficeDomain, invitationsDomain, guestsDomain, workflowsDomain];
 
 /** The worker kind that runs timers and maintenance (the tasks domain's). */
 export const SYSTEM_KIND = 'system';

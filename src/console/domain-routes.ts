@@ -1,5 +1,6 @@
 import { guestRoutes } from '../domains/guests/console/routes.js';
 import type { Route } from './context.js';
+import { WORKFLOW_ROUTES } from '../domains/workflows/console/routes.js';
 
 /**
  * The console pages of the domains that bring their own (each in
@@ -8,4 +9,4 @@ import type { Route } from './context.js';
  * adds one line here; its routes appear in the navigation for the roles that
  * may run the actions behind them.
  */
-export const DOMAIN_ROUTES: Route[] = [...guestRoutes];
+export const DOMAIN_ROUTES: Route[] = [...guestRoutes, ...WORKFLOW_ROUTES];

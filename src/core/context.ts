@@ -62,6 +62,19 @@ export interface ActionContext extends Db {
    * COMMIT, which here waits for SMTP).
    */
   mail(message: OutgoingMail): void;
+  /**
+   * Runs `fn` once this task's transaction has committed, with no transaction
+   * open (an outbound HTTP call). It cannot change this task's result; what it
+   * learns it records through `later.enqueue` (a new system task of the
+   * tenant, in a transaction of its own). A crash between COMMIT and `fn` loses
+   * the call: pair it with a timer that notices the missing outcome.
+   */
+  afterCommit(fn: (later: AfterCommitPort) => Promise<void>): void;
+}
+
+/** What an `afterCommit` callback may do once its task has committed. */
+export interface AfterCommitPort {
+  enqueue(action: string, input: unknown, options?: EnqueueOptions): Promise<void>;
 }
 
 /** What an inline action (answered by the web process itself) gets. */

@@ -25,6 +25,9 @@ export const ERROR_CATALOGUE = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, summary: 'The body must be `application/json`.' },
   MAIL_REJECTED: { status: 422, retryable: false, summary: 'The SMTP server refused the message for good (a 5xx reply); it is not retried.' },
   RATE_LIMITED: { status: 429, retryable: true, summary: 'Too many requests or too deep a backlog; retry after `Retry-After` seconds.' },
+  HOST_NOT_ALLOWED: { status: 422, retryable: false, summary: 'A workflow action task names a host outside `WORKFLOW_CALLOUT_HOSTS`; bureau did not call it (the task instance is in ERROR with this code).' },
+  CALLOUT_FAILED: { status: 502, retryable: false, summary: 'A workflow action task\'s call failed: unreachable, a non-2xx reply, a redirect (never followed), or a reply its output transform or schema refuses (the task instance is in ERROR with this code).' },
+  CALLOUT_TIMEOUT: { status: 504, retryable: false, summary: 'A workflow action task got no reply (SYNC_ACTION) or no callback (ASYNC_ACTION) within its `timeout_seconds` (the task instance is in ERROR with this code).' },
   INTERNAL: { status: 500, retryable: false, summary: 'An unexpected error; the message is hidden and logged with the request id.' },
   UNAVAILABLE: { status: 503, retryable: true, summary: 'A backing service (database, queue) is unreachable right now; retried by workers.' },
 } as const satisfies Record<string, { status: number; retryable: boolean; summary: string }>;

@@ -98,7 +98,7 @@ export async function publishDashboard(db: Db, tenantId: number, spec: Dashboard
     const [group] = await db.sql<{ id: number }>('insert into task_group_definition (tenant_id, dashboard_id, position, key, title) values (?, ?, ?, ?, ?) returning id', [tenantId, dash!.id, gi + 1, g.key, g.title]);
     for (const [ti, t] of g.tasks.entries()) {
       const [task] = await db.sql<{ id: number }>(
-        'insert into task_definition (tenant_id, group_id, position, key, title, description, link_text, url, kind) values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning id',
+        'insert into guest_task_definition (tenant_id, group_id, position, key, title, description, link_text, url, kind) values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning id',
         [tenantId, group!.id, ti + 1, t.key, t.title, t.description, t.linkText, t.url, t.kind],
       );
       for (const [qi, q] of t.questions.entries()) {
@@ -120,12 +120,12 @@ export async function readDefinition(db: Db, dashboardId: number): Promise<Dashb
   const [dash] = await db.sql<{ role: 'guest' | 'host'; title: string }>('select role, title from onboarding_dashboard where id = ?', [dashboardId]);
   const groups = await db.sql<{ id: number; key: string; title: string }>('select id, key, title from task_group_definition where dashboard_id = ? order by position', [dashboardId]);
   const tasks = await db.sql<{ id: number; group_id: number; key: string; title: string; description: string; link_text: string; url: string; kind: (typeof TASK_KINDS)[number] }>(
-    'select t.* from task_definition t join task_group_definition g on g.id = t.group_id where g.dashboard_id = ? order by t.position',
+    'select t.* from guest_task_definition t join task_group_definition g on g.id = t.group_id where g.dashboard_id = ? order by t.position',
     [dashboardId],
   );
   const questions = await db.sql<{ task_id: number; key: string; text: string; response_type: ResponseType; required: boolean; options: string[] }>(
     `select tq.task_id, q.key, q.text, q.response_type, q.required, q.options from task_question tq join question q on q.id = tq.question_id
-      join task_definition t on t.id = tq.task_id join task_group_definition g on g.id = t.group_id where g.dashboard_id = ? order by tq.position`,
+      join guest_task_definition t on t.id = tq.task_id join task_group_definition g on g.id = t.group_id where g.dashboard_id = ? order by tq.position`,
     [dashboardId],
   );
   return {

@@ -99,7 +99,7 @@ async function enrolDemo(
 ): Promise<void> {
   await ctx.sql('insert into guest_profile (user_id, tenant_id, role, coordinator_id, dashboard_id) values (?, ?, ?, ?, ?)', [userId, tenantId, role, coordinatorId, dashboardId]);
   const defs = await ctx.sql<{ group_def: number; task_def: number; task_key: string }>(
-    `select gd.id as group_def, td.id as task_def, td.key as task_key from task_group_definition gd join task_definition td on td.group_id = gd.id
+    `select gd.id as group_def, td.id as task_def, td.key as task_key from task_group_definition gd join guest_task_definition td on td.group_id = gd.id
       where gd.dashboard_id = ? order by gd.position, td.position`,
     [dashboardId],
   );
@@ -141,7 +141,7 @@ async function enrolDemo(
   }
   if (!progress.complete.length) return;
   const questions = await ctx.sql<{ id: number; key: string }>(
-    `select q.id, q.key from task_question tq join question q on q.id = tq.question_id join task_definition td on td.id = tq.task_id
+    `select q.id, q.key from task_question tq join question q on q.id = tq.question_id join guest_task_definition td on td.id = tq.task_id
       join task_group_definition gd on gd.id = td.group_id where gd.dashboard_id = ? and td.key = any(?::text[])`,
     [dashboardId, `{${progress.complete.join(',')}}`],
   );

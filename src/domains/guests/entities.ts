@@ -47,7 +47,7 @@ export const TaskGroupDefinition = defineEntity({
 
 export const TaskDefinition = defineEntity({
   name: 'TaskDefinition',
-  tableName: 'task_definition',
+  tableName: 'guest_task_definition',
   properties: {
     id: p.integer().primary(),
     tenantId: p.integer(),

@@ -43,7 +43,7 @@ async function board(s: FixtureScope, userId: number): Promise<{ dashboardId: nu
   const [dash] = await s.query<{ id: number }>(`insert into onboarding_dashboard (tenant_id, role, version, title) values ($1, 'guest', $2, $3) returning id`, [s.tenantId, -serial, `Dashboard ${s.mark}`]);
   const [gdef] = await s.query<{ id: number }>(`insert into task_group_definition (tenant_id, dashboard_id, position, key, title) values ($1, $2, 1, 'fixture', $3) returning id`, [s.tenantId, dash!.id, `Group ${s.mark}`]);
   const [tdef] = await s.query<{ id: number }>(
-    `insert into task_definition (tenant_id, group_id, position, key, title, description, kind) values ($1, $2, 1, 'fixture', $3, $3, 'form') returning id`,
+    `insert into guest_task_definition (tenant_id, group_id, position, key, title, description, kind) values ($1, $2, 1, 'fixture', $3, $3, 'form') returning id`,
     [s.tenantId, gdef!.id, `Task ${s.mark}`],
   );
   const [q] = await s.query<{ id: number }>(`insert into question (tenant_id, key, text, response_type, required) values ($1, 'full_name', $2, 'text', false) returning id`, [s.tenantId, `Name ${s.mark}?`]);

@@ -84,7 +84,7 @@ export class Board {
 export async function loadBoard(ctx: ActionContext, userId: number, dashboardId: number): Promise<Board> {
   const order = await ctx.sql<{ group_id: number; task_id: number }>(
     `select tg.id as group_id, gt.id as task_id from task_group tg join task_group_definition gd on gd.id = tg.definition_id
-       join guest_task gt on gt.group_id = tg.id join task_definition td on td.id = gt.definition_id
+       join guest_task gt on gt.group_id = tg.id join guest_task_definition td on td.id = gt.definition_id
       where tg.user_id = ? and tg.tenant_id = ? and gd.dashboard_id = ? order by gd.position, td.position`,
     [userId, ctx.tenantId, dashboardId],
   );
@@ -161,7 +161,7 @@ export function resetBoard(ctx: ActionContext, board: Board, reason: string): vo
 /** Creates a person's rows for a dashboard version (all `Locked`, event `created`), then unlocks the start. */
 export async function instantiate(ctx: ActionContext, userId: number, dashboardId: number): Promise<Board> {
   const defs = await ctx.sql<{ group_def: number; task_def: number }>(
-    `select gd.id as group_def, td.id as task_def from task_group_definition gd join task_definition td on td.group_id = gd.id
+    `select gd.id as group_def, td.id as task_def from task_group_definition gd join guest_task_definition td on td.group_id = gd.id
       where gd.dashboard_id = ? order by gd.position, td.position`,
     [dashboardId],
   );
@@ -212,7 +212,7 @@ export async function tellCoordinator(ctx: ActionContext, person: Person, settle
 }
 
 export async function taskTitle(ctx: ActionContext, taskId: number): Promise<string> {
-  const [row] = await ctx.sql<{ title: string }>('select d.title from guest_task t join task_definition d on d.id = t.definition_id where t.id = ?', [taskId]);
+  const [row] = await ctx.sql<{ title: string }>('select d.title from guest_task t join guest_task_definition d on d.id = t.definition_id where t.id = ?', [taskId]);
   return row?.title ?? `task ${taskId}`;
 }
 

@@ -13,7 +13,7 @@ export async function dashboardView(ctx: ActionContext, person: Person) {
     `select tg.id as group_id, gd.key as group_key, gd.title as group_title, tg.status as group_status,
             gt.id as task_id, td.key as task_key, td.title, td.description, gt.status as task_status, td.link_text, td.url, td.kind, gt.info_request
        from task_group tg join task_group_definition gd on gd.id = tg.definition_id
-       join guest_task gt on gt.group_id = tg.id join task_definition td on td.id = gt.definition_id
+       join guest_task gt on gt.group_id = tg.id join guest_task_definition td on td.id = gt.definition_id
       where tg.user_id = ? and gd.dashboard_id = ? order by gd.position, td.position`,
     [person.userId, person.dashboardId],
   );
@@ -30,7 +30,7 @@ export async function dashboardView(ctx: ActionContext, person: Person) {
 export async function applicationView(ctx: ActionContext, person: Person, taskId: number, definitionId: number) {
   await ctx.em.flush();
   const [t] = await ctx.sql<{ title: string; status: string; kind: string; info_request: string | null }>(
-    'select d.title, t.status, d.kind, t.info_request from guest_task t join task_definition d on d.id = t.definition_id where t.id = ?',
+    'select d.title, t.status, d.kind, t.info_request from guest_task t join guest_task_definition d on d.id = t.definition_id where t.id = ?',
     [taskId],
   );
   const questions = await questionsOf(ctx, definitionId);

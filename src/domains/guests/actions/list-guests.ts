@@ -23,7 +23,7 @@ export const listGuests = defineAction({
          from guest_profile p join app_user u on u.id = p.user_id join onboarding_dashboard d on d.id = p.dashboard_id
          left join lateral (select g.id, gd.title, g.status from task_group g join task_group_definition gd on gd.id = g.definition_id
                              where g.user_id = u.id and gd.dashboard_id = p.dashboard_id and g.status <> 'Complete' order by gd.position limit 1) cg on true
-         left join lateral (select t.id, td.title, t.status from guest_task t join task_definition td on td.id = t.definition_id
+         left join lateral (select t.id, td.title, t.status from guest_task t join guest_task_definition td on td.id = t.definition_id
                              where t.group_id = cg.id and t.status <> 'Complete' order by td.position limit 1) ct on true
         where p.tenant_id = ? and (?::int is null or p.coordinator_id = ?) and (?::text is null or p.role = ?)
         order by u.id`,
