@@ -55,7 +55,8 @@ export interface TransitionRecord {
   data?: Record<string, unknown> | undefined;
 }
 
-interface Recorder {
+/** Where `fire()` puts the history rows: a worker's `ActionContext`, or a buffer the web side writes itself. */
+export interface Recorder {
   record(event: TransitionRecord): void;
 }
 
@@ -78,4 +79,20 @@ export function fire<S extends string, E extends string>(
   item.status = to;
   ctx.record({ entityType: machine.entity, entityId: item.id, event, fromStatus: from, toStatus: to, reason: opts.reason, data: opts.data });
   return to;
+}
+
+/**
+ * Records something that happened to `item` without moving it (an invitation
+ * opened): a history row whose from and to are both its current status. An
+ * event of the machine's table always goes through `fire()`, never here.
+ */
+export function note<S extends string, E extends string>(
+  ctx: Recorder,
+  machine: Machine<S, E>,
+  item: { id: number; status: S },
+  event: string,
+  opts: { reason?: string | undefined; data?: Record<string, unknown> | undefined } = {},
+): void {
+  if (Object.hasOwn(machine.events, event)) throw new Error(`${machine.entity}.${event} moves the status: fire() it`);
+  ctx.record({ entityType: machine.entity, entityId: item.id, event, fromStatus: item.status, toStatus: item.status, reason: opts.reason, data: opts.data });
 }

@@ -5,7 +5,8 @@ import type { ActionContext, EnqueueOptions, NotifyTarget } from '../core/contex
 import { AppError } from '../core/errors.js';
 import type { Actor } from '../core/roles.js';
 import type { TransitionRecord } from '../core/state-machine.js';
-import { sql } from '../infra/db.js';
+import { dbOf, sql } from '../infra/db.js';
+import { recordEvents } from '../domains/audit/record.js';
 import type { FeedMessage } from '../infra/feed-bus.js';
 import type { Dispatch } from '../infra/queue.js';
 import type { Mailer, OutgoingMail } from '../infra/mailer.js';
@@ -32,11 +33,7 @@ export class Effects {
   }
 
   async persist(em: EntityManager, meta: { tenantId: number; actorId: number | null; taskId: number; queueOf: (action: string) => string }): Promise<{ messages: FeedMessage[]; dispatches: Dispatch[] }> {
-    if (this.events.length) {
-      const values = this.events.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)').join(', ');
-      const params = this.events.flatMap((e) => [meta.tenantId, e.entityType, e.entityId, e.event, e.fromStatus, e.toStatus, meta.actorId, e.reason ?? null, e.data ? JSON.stringify(e.data) : null, meta.taskId]);
-      await sql(em, `insert into entity_event (tenant_id, entity_type, entity_id, event, from_status, to_status, actor_id, reason, data, task_id) values ${values}`, params);
-    }
+    await recordEvents(dbOf(em), meta, this.events);
     const dispatches: Dispatch[] = [];
     for (const e of this.enqueued) {
       const queue = meta.queueOf(e.action);

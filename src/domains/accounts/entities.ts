@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { USER_STATUSES } from './machine.js';
 
 export const Tenant = defineEntity({
   name: 'Tenant',
@@ -11,8 +12,6 @@ export const Tenant = defineEntity({
   },
 });
 export type ITenant = InferEntity<typeof Tenant>;
-
-export const USER_STATUSES = ['active', 'invited', 'disabled'] as const;
 
 export const User = defineEntity({
   name: 'User',

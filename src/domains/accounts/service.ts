@@ -1,6 +1,8 @@
 import type { Db } from '../../core/context.js';
 import { AppError } from '../../core/errors.js';
 import type { Actor, Level } from '../../core/roles.js';
+import { fire, type Recorder } from '../../core/state-machine.js';
+import { userMachine, type UserStatus } from './machine.js';
 import { hashPassword, newToken, tokenHash, verifyPassword, type HashCost } from './passwords.js';
 
 interface UserRow {
@@ -86,26 +88,45 @@ export class Accounts {
     return rows.map((r) => r.role);
   }
 
-  /** A user waiting for an invitation to be accepted (`invited`, no password yet). */
-  async createInvited(db: Db, u: { tenantId: number; email: string; role: string; level: number; firstName: string; lastName: string }): Promise<number> {
-    const [row] = await db.sql<{ id: number }>(
-      `insert into app_user (tenant_id, email, role, level, status, first_name, last_name) values (?, ?, ?, ?, 'invited', ?, ?) returning id`,
-      [u.tenantId, u.email, u.role, u.level, u.firstName, u.lastName],
+  /** A user waiting for an invitation to be accepted (`invited`, no password yet), with its creation event. */
+  async createInvited(ctx: Db & Recorder, u: { tenantId: number; email: string; role: string; level: number; firstName: string; lastName: string }): Promise<number> {
+    const [row] = await ctx.sql<{ id: number; status: UserStatus }>(
+      `insert into app_user (tenant_id, email, role, level, status, first_name, last_name) values (?, ?, ?, ?, ?, ?, ?) returning id, status`,
+      [u.tenantId, u.email, u.role, u.level, userMachine.events.invited.to, u.firstName, u.lastName],
     );
+    fire(ctx, userMachine, row!, 'invited');
     return row!.id;
   }
 
   /**
-   * Activates a user who was invited (`invited` -> `active`) with the name and
-   * password hash given; null when the user is not waiting to be activated.
+   * Activates a user who was invited (`registered`: `invited` -> `active`) with
+   * the name and password hash given, and records the event; null when the user
+   * is not waiting to be activated.
    */
-  async activateInvited(db: Db, u: { userId: number; tenantId: number; firstName: string; lastName: string; passwordHash: string }) {
-    const [user] = await db.sql<{ id: number; tenant_id: number; email: string; role: string; level: number; first_name: string; last_name: string }>(
-      `update app_user set first_name = ?, last_name = ?, password_hash = ?, status = 'active'
-        where id = ? and tenant_id = ? and status = 'invited' returning id, tenant_id, email, role, level, first_name, last_name`,
-      [u.firstName, u.lastName, u.passwordHash, u.userId, u.tenantId],
+  async activateInvited(ctx: Db & Recorder, u: { userId: number; tenantId: number; firstName: string; lastName: string; passwordHash: string }) {
+    const [user] = await ctx.sql<{ id: number; status: UserStatus }>('select id, status from app_user where id = ? and tenant_id = ? for update', [u.userId, u.tenantId]);
+    if (!user || !userMachine.events.registered.from.includes(user.status)) return null;
+    fire(ctx, userMachine, user, 'registered');
+    const [row] = await ctx.sql<{ id: number; tenant_id: number; email: string; role: string; level: number; first_name: string; last_name: string }>(
+      `update app_user set first_name = ?, last_name = ?, password_hash = ?, status = ? where id = ? returning id, tenant_id, email, role, level, first_name, last_name`,
+      [u.firstName, u.lastName, u.passwordHash, user.status, user.id],
     );
-    return user ?? null;
+    return row ?? null;
+  }
+
+  /**
+   * Deletes a user that never became active (still `invited`) and never
+   * submitted a task, so its email can be invited afresh; false when the user
+   * is gone, active, disabled or has tasks.
+   */
+  async deleteInvited(db: Db, u: { userId: number; tenantId: number }): Promise<boolean> {
+    const removed = await db.sql<{ id: number }>(
+      `delete from app_user u where u.id = ? and u.tenant_id = ? and u.status = ?
+          and not exists (select 1 from task t where t.actor_id = u.id)
+        returning u.id`,
+      [u.userId, u.tenantId, userMachine.events.invited.to],
+    );
+    return removed.length > 0;
   }
 
   async logout(db: Db, token: string): Promise<void> {

@@ -1,7 +1,9 @@
 import type { Db } from '../../core/context.js';
 import { AppError } from '../../core/errors.js';
+import { fire, note } from '../../core/state-machine.js';
 import type { Accounts } from '../accounts/service.js';
 import { tokenHash } from '../accounts/passwords.js';
+import { EventBuffer } from '../audit/record.js';
 import { invitationMachine, LIVE_STATUSES, type InvitationStatus } from './machine.js';
 
 interface LinkRow {
@@ -28,6 +30,8 @@ export type LinkState =
  * opens, clicks and registration, each in one transaction with its event. A
  * link is usable while the invitation is live and neither its own expiry nor the
  * invitation's has passed; using one past expiry marks the invitation `expired`.
+ * Statuses move through `invitationMachine` (`fire()`), whose rows are buffered
+ * and written by `recordEvents`, as a worker's are.
  */
 export class InvitationLinks {
   constructor(
@@ -52,7 +56,10 @@ export class InvitationLinks {
         `update invitation set open_count = open_count + 1, first_opened_at = coalesce(first_opened_at, ?), last_opened_at = ? where id = ? returning open_count`,
         [this.now(), this.now(), row.id],
       );
-      if (inv?.open_count === 1) await this.event(tx, row, 'opened', row.status, null);
+      if (inv?.open_count !== 1) return;
+      const events = new EventBuffer();
+      note(events, invitationMachine, row, 'opened');
+      await this.flush(tx, row, events);
     });
   }
 
@@ -65,13 +72,17 @@ export class InvitationLinks {
     return this.deps.transaction(async (t) => {
       const row = await this.lock(t, token);
       if (!row) return { state: 'unknown' };
-      const usable = await this.usable(t, row);
-      if (usable !== 'open') return { state: usable, tenant: row.tenant_name };
+      const events = new EventBuffer();
+      const usable = await this.usable(t, row, events);
+      if (usable !== 'open') {
+        await this.flush(t, row, events);
+        return { state: usable, tenant: row.tenant_name };
+      }
       const open = { state: 'open' as const, invitation: { id: row.id, email: row.email, tenant: row.tenant_name, firstName: row.first_name ?? '', lastName: row.last_name ?? '', expiresAt: new Date(row.token_expires_at) } };
       if (!record) return open;
-      const to = invitationMachine.next(row.status, 'clicked');
-      await t.sql(`update invitation set status = ?, click_count = click_count + 1, first_clicked_at = coalesce(first_clicked_at, ?), last_clicked_at = ?, updated_at = now() where id = ?`, [to, this.now(), this.now(), row.id]);
-      await this.event(t, row, 'clicked', to, null);
+      fire(events, invitationMachine, row, 'clicked');
+      await t.sql(`update invitation set status = ?, click_count = click_count + 1, first_clicked_at = coalesce(first_clicked_at, ?), last_clicked_at = ?, updated_at = now() where id = ?`, [row.status, this.now(), this.now(), row.id]);
+      await this.flush(t, row, events);
       return open;
     });
   }
@@ -86,13 +97,17 @@ export class InvitationLinks {
     const outcome = await this.deps.transaction(async (t) => {
       const row = await this.lock(t, token);
       if (!row) return { state: 'unknown' as const };
-      const usable = await this.usable(t, row);
-      if (usable !== 'open') return { state: usable };
-      const to = invitationMachine.next(row.status, 'registered');
-      const user = await this.deps.accounts.activateInvited(t, { userId: row.user_id ?? 0, tenantId: row.tenant_id, firstName: input.firstName, lastName: input.lastName, passwordHash });
+      const events = new EventBuffer();
+      const usable = await this.usable(t, row, events);
+      if (usable !== 'open') {
+        await this.flush(t, row, events);
+        return { state: usable };
+      }
+      fire(events, invitationMachine, row, 'registered');
+      const user = await this.deps.accounts.activateInvited(events.on(t), { userId: row.user_id ?? 0, tenantId: row.tenant_id, firstName: input.firstName, lastName: input.lastName, passwordHash });
       if (!user) throw new AppError('CONFLICT', 'The account this invitation was for is no longer waiting to be activated.');
-      await t.sql(`update invitation set status = ?, registered_at = ?, updated_at = now() where id = ?`, [to, this.now(), row.id]);
-      await this.event(t, row, 'registered', to, user.id);
+      await t.sql(`update invitation set status = ?, registered_at = ?, updated_at = now() where id = ?`, [row.status, this.now(), row.id]);
+      await this.flush(t, row, events, user.id);
       const session = await this.deps.accounts.openSession(t, { ...user, tenant: row.tenant });
       return { state: 'accepted' as const, session: { ...session, invitationId: row.id } };
     });
@@ -123,14 +138,14 @@ export class InvitationLinks {
     return row ?? null;
   }
 
-  /** `open`, or why not; a live invitation found past its expiry is marked `expired` here. */
-  private async usable(db: Db, row: LinkRow): Promise<'open' | 'registered' | 'expired' | 'revoked'> {
+  /** `open`, or why not; a live invitation found past its expiry is marked `expired` here (its event into `events`). */
+  private async usable(db: Db, row: LinkRow, events: EventBuffer): Promise<'open' | 'registered' | 'expired' | 'revoked'> {
     if (row.status === 'registered' || row.status === 'revoked' || row.status === 'expired') return row.status;
     if (!LIVE_STATUSES.includes(row.status)) return 'expired';
     const now = this.now().getTime();
     if (new Date(row.expires_at).getTime() <= now) {
-      await db.sql(`update invitation set status = 'expired', updated_at = now() where id = ?`, [row.id]);
-      await this.event(db, row, 'expired', 'expired', null, 'used after its expiry');
+      fire(events, invitationMachine, row, 'expired', { reason: 'used after its expiry' });
+      await db.sql(`update invitation set status = ?, updated_at = now() where id = ?`, [row.status, row.id]);
       return 'expired';
     }
     // This link's own expiry passed, but a reinvite extended the invitation: this link is dead, the newer one works.
@@ -138,10 +153,8 @@ export class InvitationLinks {
     return 'open';
   }
 
-  private async event(db: Db, row: LinkRow, event: string, to: string, actorId: number | null, reason?: string): Promise<void> {
-    await db.sql(
-      `insert into entity_event (tenant_id, entity_type, entity_id, event, from_status, to_status, actor_id, reason, at) values (?, 'invitation', ?, ?, ?, ?, ?, ?, ?)`,
-      [row.tenant_id, row.id, event, row.status, to, actorId, reason ?? null, this.now()],
-    );
+  /** Writes the history rows buffered for `row`'s invitation (and its user), stamped with this page's clock. */
+  private flush(db: Db, row: LinkRow, events: EventBuffer, actorId: number | null = null): Promise<void> {
+    return events.flush(db, { tenantId: row.tenant_id, actorId, taskId: null, at: this.now() });
   }
 }

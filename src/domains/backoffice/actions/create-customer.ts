@@ -7,6 +7,7 @@ export const createCustomer = defineAction({
   summary: 'Creates a customer in your tenant.',
   roles: ['admin'],
   worker: 'admin',
+  creates: 'customer',
   access: { ids: {}, owner: 'tenant' },
   input: z.strictObject({ name: z.string().trim().min(1).max(200) }),
   example: { name: 'Ada Lovelace' },

@@ -9,6 +9,7 @@ export const createDocument = defineAction({
   summary: 'Creates a document for a customer; Compliance at or above `level` (default 1) reviews it.',
   roles: ['admin'],
   worker: 'admin',
+  creates: 'document',
   access: { ids: { cid: 'customer' }, owner: 'tenant' },
   input: z.strictObject({ cid: Id, content: z.string().min(1).max(100_000), level: Level.optional() }),
   example: { cid: 1, content: 'Passport scan, page 2', level: 1 },

@@ -9,6 +9,7 @@ export const createInquiry = defineAction({
   summary: 'Records a customer inquiry; Service at or above `level` (default 1) answers it.',
   roles: ['admin'],
   worker: 'admin',
+  creates: 'inquiry',
   access: { ids: { cid: 'customer' }, owner: 'tenant' },
   input: z.strictObject({ cid: Id, problem: z.string().min(1).max(20_000), level: Level.optional() }),
   example: { cid: 1, problem: 'My card was charged twice.', level: 1 },

@@ -10,6 +10,7 @@ export const createTransfer = defineAction({
   summary: 'Creates a pending transfer for a customer; `amount` is a number or decimal string with at most two decimals, stored as integer cents.',
   roles: ['admin'],
   worker: 'admin',
+  creates: 'transfer',
   access: { ids: { cid: 'customer' }, owner: 'tenant' },
   input: z.strictObject({ cid: Id, amount: Amount, level: Level.optional() }),
   example: { cid: 1, amount: '1250.00', level: 2 },

@@ -1,5 +1,6 @@
 import { defineAction } from '../../../core/define-action.js';
 import { AppError } from '../../../core/errors.js';
+import { accountsFor } from '../../accounts/service.js';
 import { ON_ONE_INVITATION, loadInvitation } from '../rules.js';
 
 export const deleteInvitation = defineAction({
@@ -13,14 +14,9 @@ export const deleteInvitation = defineAction({
     ctx.record({ entityType: 'invitation', entityId: inv.id, event: 'deleted', fromStatus: inv.status, toStatus: 'deleted', data: { email: inv.email } });
     await ctx.sql('delete from invitation where id = ?', [inv.id]);
     // The user the invitation made, if it never became active and no other invitation points at it.
-    const removed = await ctx.sql<{ id: number }>(
-      `delete from app_user u where u.id = ? and u.tenant_id = ? and u.status = 'invited'
-          and not exists (select 1 from invitation i where i.user_id = u.id)
-          and not exists (select 1 from task t where t.actor_id = u.id)
-        returning u.id`,
-      [inv.userId ?? 0, ctx.tenantId],
-    );
+    const [other] = await ctx.sql('select 1 from invitation where user_id = ? limit 1', [inv.userId ?? 0]);
+    const userDeleted = inv.userId != null && !other && (await accountsFor(ctx.config).deleteInvited(ctx, { userId: inv.userId, tenantId: ctx.tenantId }));
     ctx.em.clear();
-    return { id: inv.id, deleted: true, userDeleted: removed.length > 0 };
+    return { id: inv.id, deleted: true, userDeleted };
   },
 });

@@ -16,6 +16,7 @@ export const inviteUser = defineAction({
   roles: ['admin'],
   access: { ids: {}, owner: 'tenant' },
   worker: 'admin',
+  creates: 'invitation',
   roleFields: ['role'],
   rateLimit: { per: 'tenant', points: (config) => config.inviteRateLimit, windowMs: 3_600_000 },
   input: z.strictObject({
