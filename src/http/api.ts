@@ -15,6 +15,7 @@ import { isFinalTask } from '../domains/tasks/machine.js';
 import { takesQuickSubmit, type Submissions } from '../pipeline/submissions.js';
 import type { Waiters } from '../realtime/waiters.js';
 import type { RateLimitStore } from '../infra/rate-limit-store.js';
+import type { FeedBus } from '../infra/feed-bus.js';
 import { actionCatalogue } from './catalogue.js';
 import { fromHttpError } from './errors.js';
 import { ActionLimits, LoginThrottle } from './rate-limit.js';
@@ -35,6 +36,8 @@ export interface ApiDeps {
   rateLimitStore?: RateLimitStore;
   /** bureau's clock (the runtime's; tests move it). */
   now?: () => Date;
+  /** Where the web process tells every other one that a user's sessions ended (their websockets close); none in bare app tests. */
+  bus?: Pick<FeedBus, 'publish'>;
 }
 
 /** The seed-001 envelope, kept exactly; `name`/`password` on `task` is the seed's login shape. */
@@ -83,6 +86,12 @@ export function apiRouter(deps: ApiDeps): { router: Router; post: Middleware } {
     tasks: {
       get: (actor, id) => deps.tasks.get(em(), actor, id),
       cancel: (actor, id) => deps.tasks.cancel(em(), actor, id),
+    },
+    sessions: {
+      ended: async (userId, { reason, keepToken }) => {
+        const message = { userId, seq: null, taskId: null, body: { type: 'session_ended', reason }, endSessions: { keep: keepToken ? tokenHash(keepToken) : null } };
+        await deps.bus?.publish([message]).catch((err: Error) => deps.log.warn({ err: err.message, userId }, 'could not announce ended sessions; open websockets stay until they reconnect'));
+      },
     },
   });
 
