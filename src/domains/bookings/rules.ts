@@ -51,8 +51,8 @@ export async function acceptedOverlap(ctx: ActionContext, b: IBooking): Promise<
 
 function overlapError(b: IBooking, other: number | null): AppError {
   const message = other
-    ? `Booking ${b.id} overlaps accepted booking ${other} at the same address.`
-    : `Booking ${b.id} overlaps an accepted booking at the same address.`;
+    ? `Cannot accept booking ${b.id}: it overlaps accepted booking ${other} at the same address.`
+    : `Cannot accept booking ${b.id}: it overlaps an accepted booking at the same address.`;
   return new AppError('CONFLICT', message, { bookingId: b.id, conflictsWith: other, constraint: 'booking_no_overlap' });
 }
 

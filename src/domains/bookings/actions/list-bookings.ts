@@ -6,7 +6,7 @@ const PAGE_SIZE = 50;
 
 export const listBookings = defineAction({
   name: 'list_bookings',
-  summary: `Lists bookings by start time, ${PAGE_SIZE} per page, optionally of one status and starting in [from, to). A requester sees their own; the tenant's admin sees all, each with \`overlaps\`: the accepted bookings at the same address whose period overlaps it.`,
+  summary: `Lists bookings by start time, ${PAGE_SIZE} per page, optionally of one status and starting in [from, to). A requester sees their own; the tenant's admin sees all, each with \`overlaps\`: the accepted bookings at the same address whose period overlaps it (id, topic, start, end).`,
   roles: ['requester', 'admin'],
   access: { ids: {}, owner: 'tenant' },
   worker: 'bookings',
@@ -26,16 +26,16 @@ export const listBookings = defineAction({
       `select 'booking' as type, b.id, b.topic, b.starts_at as "startsAt", b.ends_at as "endsAt", b.duration_minutes as "durationMinutes",
               b.address, b.notes, b.status, b.reason, b.requester_id as "requesterId", b.requester_email as "requesterEmail",
               b.decided_by as "decidedBy", d.email as "decidedByEmail", b.decided_at as "decidedAt", b.created_at as "createdAt",
-              array(select o.id from booking o
-                     where o.tenant_id = b.tenant_id and o.address_key = b.address_key and o.status = 'accepted' and o.id <> b.id
-                       and tstzrange(o.starts_at, o.ends_at, '[)') && tstzrange(b.starts_at, b.ends_at, '[)') order by o.starts_at) as overlaps
+              coalesce((select json_agg(json_build_object('type', 'booking', 'id', o.id, 'topic', o.topic, 'startsAt', o.starts_at, 'endsAt', o.ends_at) order by o.starts_at)
+                  from booking o
+                 where o.tenant_id = b.tenant_id and o.address_key = b.address_key and o.status = 'accepted' and o.id <> b.id
+                   and tstzrange(o.starts_at, o.ends_at, '[)') && tstzrange(b.starts_at, b.ends_at, '[)')), '[]') as overlaps
          from booking b left join app_user d on d.id = b.decided_by
         where ${where}
         order by b.starts_at, b.id limit ? offset ?`,
       [...params, PAGE_SIZE, (input.page - 1) * PAGE_SIZE],
     );
     const [count] = await ctx.sql<{ n: number }>(`select count(*)::int as n from booking b where ${where}`, params);
-    const bookings = rows.map((r) => ({ ...r, overlaps: (r.overlaps as number[]).map(Number) }));
-    return { bookings: mine === null ? bookings : bookings.map(({ overlaps: _o, ...r }) => r), page: input.page, pageSize: PAGE_SIZE, total: count?.n ?? 0 };
+    return { bookings: mine === null ? rows : rows.map(({ overlaps: _o, ...r }) => r), page: input.page, pageSize: PAGE_SIZE, total: count?.n ?? 0 };
   },
 });
