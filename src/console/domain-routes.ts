@@ -1,4 +1,5 @@
 import type { Route } from './context.js';
+import { bookingRoutes } from '../domains/bookings/console/routes.js';
 
 /**
  * The console pages of the domains that bring their own (each in
@@ -7,4 +8,4 @@ import type { Route } from './context.js';
  * adds one line here; its routes appear in the navigation for the roles that
  * may run the actions behind them.
  */
-export const DOMAIN_ROUTES: Route[] = [];
+export const DOMAIN_ROUTES: Route[] = [...bookingRoutes];
