@@ -24,7 +24,7 @@ interface BookingRow {
 }
 
 const BOOKING_WRITES = /^(submit_booking|accept_booking|reject_booking|delete_booking)$/;
-const place = (a: BookingRow['address']) => `${a.street}, ${a.city}, ${a.state} ${a.postal_code}, ${a.country}`;
+const place = (a: BookingRow['address']) => `${a.street}, ${a.city}, ${a.country}`;
 const when = (b: BookingRow) => `${fmtDateTime(b.startsAt)} · ${b.durationMinutes} min`;
 
 /** Follows a task to its end; the outcome line says what happened (bureau's code and message on a refusal). */
@@ -158,14 +158,14 @@ function submitForm(ctx: Ctx, onDone: () => void): HTMLElement {
 
 /** The admin's bookings: every booking of the tenant, the accepted ones each overlaps, accept / reject / delete. */
 export function adminBookingsView(ctx: Ctx): View {
-  const tbody = h('tbody', null, emptyRow(7, 'Loading…'));
+  const tbody = h('tbody', null, emptyRow(6, 'Loading…'));
   let status = 'pending';
   const load = async () => {
     try {
       const r = await read<{ bookings: BookingRow[]; total: number }>(ctx, 'list_bookings', status ? { status } : {});
-      replace(tbody, r.bookings.length ? r.bookings.map((b) => adminRow(ctx, b)) : emptyRow(7, 'No bookings.'));
+      replace(tbody, r.bookings.length ? r.bookings.map((b) => adminRow(ctx, b)) : emptyRow(6, 'No bookings.'));
     } catch (err) {
-      replace(tbody, h('tr', null, h('td', { colspan: 7 }, errorBox(err))));
+      replace(tbody, h('tr', null, h('td', { colspan: 6 }, errorBox(err))));
     }
   };
   void load();
@@ -183,7 +183,7 @@ export function adminBookingsView(ctx: Ctx): View {
         h(
           'table',
           { class: 'table', 'data-table': 'bookings' },
-          h('thead', null, h('tr', null, h('th', null, 'topic'), h('th', null, 'requester'), h('th', null, 'when'), h('th', null, 'where'), h('th', null, 'status'), h('th', null, 'overlaps'), h('th', null, ''))),
+          h('thead', null, h('tr', null, h('th', null, 'booking'), h('th', null, 'when'), h('th', null, 'where'), h('th', null, 'status'), h('th', null, 'overlaps'), h('th', null, ''))),
           tbody,
         ),
       ),
@@ -215,12 +215,11 @@ function adminRow(ctx: Ctx, b: BookingRow): HTMLElement {
   return h(
     'tr',
     { 'data-booking': b.id, class: overlaps.length && b.status === 'pending' ? 'has-overlap' : '' },
-    h('td', null, h('strong', null, b.topic), h('div', { class: 'muted' }, `#${b.id}`)),
-    h('td', null, b.requesterEmail),
-    h('td', { class: 'nowrap' }, when(b)),
+    h('td', null, h('strong', null, b.topic), h('div', { class: 'muted' }, `#${b.id} · ${b.requesterEmail}`)),
+    h('td', null, when(b)),
     h('td', null, place(b.address)),
     h('td', null, badge(b.status), b.reason ? h('div', { class: 'muted' }, b.reason) : null),
-    h('td', { 'data-overlaps': overlaps.length }, overlaps.length ? overlaps.map((o) => h('div', { class: 'overlap' }, '⚠ overlaps ', h('strong', null, `#${o.id}`), ` ${o.topic} (${fmtDateTime(o.startsAt)})`)) : h('span', { class: 'muted' }, '—')),
+    h('td', { 'data-overlaps': overlaps.length }, overlaps.length ? overlaps.map((o) => h('div', { class: 'overlap' }, '⚠ overlaps ', h('strong', null, `#${o.id}`), ` ${o.topic}`, h('div', { class: 'muted' }, fmtDateTime(o.startsAt)))) : h('span', { class: 'muted' }, '—')),
     h('td', null, h('div', { class: 'row-buttons' }, ...buttons, del), out),
   );
 }
