@@ -20,7 +20,7 @@ export const TEST_PG = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127
 export const TEST_REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const DEMO_PASSWORD = 'demo-password-for-tests';
 /** Named after what shapes it, so checkouts with other migrations or demo sets (worktrees, branches) never share one. */
-let TEMPLATE = 'bureau_test_template';
+let TEMPLATE = '';
 const TEST_ARGON2 = { memoryCost: 2048, timeCost: 1 };
 
 function dbUrl(name: string): string {
@@ -83,6 +83,9 @@ async function checkRedis(): Promise<void> {
     redis.disconnect();
   }
 }
+
+/** The template's name (after `ensureTemplate()`): `bureau_tpl_<fingerprint>`. */
+export const templateName = (): string => TEMPLATE;
 
 /** One migrated database with the demo data, cloned per test file (fast: CREATE DATABASE ... TEMPLATE). */
 export function ensureTemplate(): Promise<void> {

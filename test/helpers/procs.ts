@@ -19,7 +19,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../src/in
 import { pickFreePort } from '../../src/infra/free-port.js';
 import { startRedisChild, type RedisChildHandle } from '../../src/infra/redis-child.js';
 import { loadDemo } from '../../fixtures/demo.js';
-import { DEMO_PASSWORD, TEST_PG, dropRedisPrefix, ensureTemplate } from './bureau.js';
+import { DEMO_PASSWORD, TEST_PG, dropRedisPrefix, ensureTemplate, templateName } from './bureau.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -239,7 +239,7 @@ export async function testDatabase(): Promise<{ url: string; prefix: string; dro
       await c.end();
     }
   };
-  await admin(`create database ${name} template bureau_test_template`);
+  await admin(`create database ${name} template ${templateName()}`);
   const url = Object.assign(new URL(TEST_PG), { pathname: `/${name}` }).toString();
   const prefix = `bx${id}`;
   return {
