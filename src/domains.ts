@@ -3,6 +3,7 @@ import { accountsDomain } from './domains/accounts/index.js';
 import { auditDomain } from './domains/audit/index.js';
 import { backofficeDomain } from './domains/backoffice/index.js';
 import { bookingsDomain } from './domains/bookings/index.js';
+import { guestsDomain } from './domains/guests/index.js';
 import { invitationsDomain } from './domains/invitations/index.js';
 import { tasksDomain } from './domains/tasks/index.js';
 
@@ -13,7 +14,7 @@ import { tasksDomain } from './domains/tasks/index.js';
  * Append a new domain at the end: the demo sets load in this order, so a new
  * one never moves another's ids.
  */
-export const DOMAINS = [accountsDomain, tasksDomain, auditDomain, backofficeDomain, invitationsDomain, bookingsDomain];
+export const DOMAINS = [accountsDomain, tasksDomain, auditDomain, backofficeDomain, invitationsDomain, guestsDomain, bookingsDomain];
 
 /** The worker kind that runs timers and maintenance (the tasks domain's). */
 export const SYSTEM_KIND = 'system';

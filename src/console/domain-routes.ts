@@ -1,3 +1,4 @@
+import { guestRoutes } from '../domains/guests/console/routes.js';
 import type { Route } from './context.js';
 import { bookingRoutes } from '../domains/bookings/console/routes.js';
 
@@ -8,4 +9,4 @@ import { bookingRoutes } from '../domains/bookings/console/routes.js';
  * adds one line here; its routes appear in the navigation for the roles that
  * may run the actions behind them.
  */
-export const DOMAIN_ROUTES: Route[] = [...bookingRoutes];
+export const DOMAIN_ROUTES: Route[] = [...guestRoutes, ...bookingRoutes];

@@ -86,7 +86,7 @@ describe('the browser console', function () {
     await shot(anon.page, 'login');
 
     const expected: Record<string, { routes: string[]; landing: string }> = {
-      'admin@acme.test': { routes: ['customers', 'queues', 'people', 'tasks', 'bookings', 'users', 'actions', 'board'], landing: 'Customers' },
+      'admin@acme.test': { routes: ['customers', 'queues', 'people', 'tasks', 'guests', 'guest-dashboards', 'bookings', 'users', 'actions', 'board'], landing: 'Customers' },
       'compliance2@acme.test': { routes: ['queue', 'actions'], landing: 'Review queue' },
       'service1@acme.test': { routes: ['inquiries', 'actions'], landing: 'Open inquiries' },
     };

@@ -98,6 +98,16 @@ export class Accounts {
     return row!.id;
   }
 
+  /** An active user with a password (demo sets, an admin's own creation): `created`, with its event. */
+  async createUser(ctx: Db & Recorder, u: { tenantId: number; email: string; role: string; level: number; firstName: string; lastName: string; passwordHash: string }): Promise<number> {
+    const [row] = await ctx.sql<{ id: number; status: UserStatus }>(
+      `insert into app_user (tenant_id, email, role, level, status, first_name, last_name, password_hash) values (?, ?, ?, ?, ?, ?, ?, ?) returning id, status`,
+      [u.tenantId, u.email, u.role, u.level, userMachine.events.created.to, u.firstName, u.lastName, u.passwordHash],
+    );
+    fire(ctx, userMachine, row!, 'created');
+    return row!.id;
+  }
+
   /**
    * Activates a user who was invited (`registered`: `invited` -> `active`) with
    * the name and password hash given, and records the event; null when the user

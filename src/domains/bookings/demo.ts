@@ -1,12 +1,18 @@
-import type { DemoContext, DemoSet } from '../../core/define-domain.js';
+import type { DemoSet } from '../../core/define-domain.js';
+import { fire } from '../../core/state-machine.js';
+import { accountsFor } from '../accounts/service.js';
 import { addressKey, type Address } from './address.js';
+import { Booking } from './entities.js';
+import { bookingMachine } from './machine.js';
 
 /**
  * The bookings demo set, in acme and globex: two requesters and bookings in
  * every state, the decided ones decided by the tenant's `admin@<tenant>.test`
  * (the back office's demo, which loads first, made it). One pending booking
  * overlaps the accepted one at the same address, so the admin's list shows an
- * overlap. Times are whole hours, days ahead of the load.
+ * overlap. Times are whole hours, days ahead of the load. Users, rows and
+ * events go through the same paths as the actions (Accounts.createUser, the
+ * ORM, fire()).
  */
 export const BOOKING_USERS = ['requester1', 'requester2'] as const;
 
@@ -21,14 +27,12 @@ export const bookingsDemo: DemoSet = {
   users: [...BOOKING_USERS],
   async load(ctx, tenant) {
     const { faker } = ctx;
+    const accounts = accountsFor(ctx.config);
     const ids: Record<string, { id: number; email: string }> = {};
     for (const local of BOOKING_USERS) {
       const email = `${local}@${tenant.slug}.test`;
-      const [row] = await ctx.sql<{ id: number }>(
-        `insert into app_user (tenant_id, email, role, level, status, first_name, last_name, password_hash) values (?, ?, 'requester', 1, 'active', ?, ?, ?) returning id`,
-        [tenant.id, email, faker.person.firstName(), faker.person.lastName(), ctx.passwordHash],
-      );
-      ids[local] = { id: row!.id, email };
+      const [firstName, lastName] = [faker.person.firstName(), faker.person.lastName()];
+      ids[local] = { id: await accounts.createUser(ctx.as(null), { tenantId: tenant.id, email, role: 'requester', level: 1, firstName, lastName, passwordHash: ctx.passwordHash }), email };
     }
     const [admin] = await ctx.sql<{ id: number }>('select id from app_user where tenant_id = ? and email = ?', [tenant.id, `admin@${tenant.slug}.test`]);
     const address = (): Address => ({ street: faker.location.streetAddress(), city: faker.location.city(), state: faker.location.state(), country: 'US', postal_code: faker.location.zipCode('#####') });
@@ -42,21 +46,30 @@ export const bookingsDemo: DemoSet = {
       { who: 'requester2', topic: 'Customer workshop', start: at(14, 9), minutes: 180, where: studio! },
       { who: 'requester1', topic: 'Onboarding training', start: at(21, 13), minutes: 60, where: annex! },
     ];
+    // Through the ORM and fire(), as the actions do: each booking is submitted by its requester, then decided by the admin.
     for (const p of plan) {
       const requester = ids[p.who]!;
-      const status = p.decision ?? 'pending';
-      const [row] = await ctx.sql<{ id: number }>(
-        `insert into booking (tenant_id, requester_id, requester_email, topic, starts_at, ends_at, duration_minutes, address, address_key, notes, status, reason, decided_by, decided_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?) returning id`,
-        [tenant.id, requester.id, requester.email, p.topic, p.start, new Date(p.start.getTime() + p.minutes * 60_000), p.minutes, JSON.stringify(p.where), addressKey(p.where), faker.lorem.sentence(), status,
-          p.reason ?? null, p.decision ? admin!.id : null, p.decision ? ctx.now() : null],
-      );
-      await event(ctx, tenant.id, row!.id, 'submitted', null, 'pending', requester.id, 'demo data');
-      if (p.decision) await event(ctx, tenant.id, row!.id, p.decision, 'pending', p.decision, admin!.id, p.reason ?? 'demo data');
+      const b = ctx.em.create(Booking, {
+        tenantId: tenant.id,
+        requesterId: requester.id,
+        requesterEmail: requester.email,
+        topic: p.topic,
+        startsAt: p.start,
+        endsAt: new Date(p.start.getTime() + p.minutes * 60_000),
+        durationMinutes: p.minutes,
+        address: p.where,
+        addressKey: addressKey(p.where),
+        notes: faker.lorem.sentence(),
+      });
+      await ctx.em.flush();
+      fire(ctx.as(requester.id), bookingMachine, b, 'submitted', { reason: 'demo data' });
+      if (p.decision) {
+        fire(ctx.as(admin!.id), bookingMachine, b, p.decision, { reason: p.reason ?? 'demo data' });
+        b.reason = p.reason ?? null;
+        b.decidedBy = admin!.id;
+        b.decidedAt = ctx.now();
+      }
+      await ctx.em.flush();
     }
   },
 };
-
-function event(ctx: DemoContext, tenantId: number, id: number, name: string, from: string | null, to: string, actorId: number, reason: string) {
-  return ctx.sql(`insert into entity_event (tenant_id, entity_type, entity_id, event, from_status, to_status, actor_id, reason) values (?, 'booking', ?, ?, ?, ?, ?, ?)`, [tenantId, id, name, from, to, actorId, reason]);
-}

@@ -3,7 +3,8 @@ import { defineAction } from '../../../core/define-action.js';
 import { AppError } from '../../../core/errors.js';
 import { actorId } from '../../../core/roles.js';
 import { accountsFor } from '../../accounts/service.js';
-import { Level } from '../../backoffice/schemas.js';
+import { Id, Level } from '../../backoffice/schemas.js';
+import { enrolInvited } from '../../guests/service.js';
 import { Invitation } from '../entities.js';
 import { assertMayGrant, fire, invitationMachine, invitationView, scheduleSendAndExpiry } from '../rules.js';
 
@@ -25,6 +26,7 @@ export const inviteUser = defineAction({
     level: Level.optional(),
     first_name: Name,
     last_name: Name,
+    coordinator_id: Id.optional().describe('Guests and hosts: their coordinator (a coordinator of the tenant).'),
   }),
   example: { email: 'grace.hopper@example.com', role: 'compliance', level: 1, first_name: 'Grace', last_name: 'Hopper' },
   async handler(input, ctx) {
@@ -50,6 +52,7 @@ export const inviteUser = defineAction({
       invitedBy: actorId(ctx.actor),
       expiresAt: new Date(ctx.now().getTime() + ctx.config.invitationTtlMs),
     });
+    await enrolInvited(ctx, { userId, role: input.role, coordinatorId: input.coordinator_id });
     await ctx.em.flush();
     fire(ctx, invitationMachine, inv, 'created', { data: { email, role: input.role, level } });
     scheduleSendAndExpiry(ctx, inv);
