@@ -82,7 +82,7 @@ describe('guests (seed 000): dashboards, unlock rules, answers, coordinators', f
       assert.equal(app2.questions.find((q: any) => q.key === 'about_you').response, 'I am studying nursing.');
       assert.deepEqual(
         (await history('guest_task', app)).map((e) => `${e.event}:${e.to_status}`),
-        ['created:Start', 'saved:In progress', 'saved:In progress', 'completed:Complete'],
+        ['created:Locked', 'unlocked:Start', 'saved:In progress', 'saved:In progress', 'completed:Complete'],
       );
     });
 

@@ -2,6 +2,25 @@ import type { DemoContext, DemoSet } from '../../core/define-domain.js';
 import { ONBOARDING_ROLES, publishDashboard, DashboardSpec } from './definition.js';
 import { DEMO_GUEST_DASHBOARD, DEMO_HOST_DASHBOARD } from './demo-dashboards.js';
 import { apply, derive, type GroupState, type Op } from './unlock.js';
+import { fire } from '../../core/state-machine.js';
+import { accountsFor } from '../accounts/service.js';
+import { guestTaskMachine, taskGroupMachine, type Status } from './machines.js';
+
+/** The events that take a new row (Locked) to each demo status. */
+const TASK_PATH: Record<Status, (keyof typeof guestTaskMachine.events)[]> = {
+  Locked: [],
+  Start: ['unlocked'],
+  'In progress': ['unlocked', 'started'],
+  'More information is needed': ['unlocked', 'info_requested'],
+  Complete: ['unlocked', 'started', 'completed'],
+};
+const GROUP_PATH: Record<Status, (keyof typeof taskGroupMachine.events)[]> = {
+  Locked: [],
+  Start: ['unlocked'],
+  'In progress': ['unlocked', 'progressed'],
+  'More information is needed': ['unlocked', 'info_needed'],
+  Complete: ['unlocked', 'completed'],
+};
 
 /**
  * Two providers, hope and haven, each with its admin, one coordinator, a host
@@ -55,11 +74,7 @@ export const guestsDemo: DemoSet = {
     for (const p of PEOPLE) {
       const first = ctx.faker.person.firstName();
       const last = ctx.faker.person.lastName();
-      const [row] = await ctx.sql<{ id: number }>(
-        `insert into app_user (tenant_id, email, role, level, status, first_name, last_name, password_hash) values (?, ?, ?, ?, 'active', ?, ?, ?) returning id`,
-        [tenant.id, `${p.local}@${tenant.slug}.test`, p.role, p.level, first, last, ctx.passwordHash],
-      );
-      ids[p.local] = row!.id;
+      ids[p.local] = await accountsFor(ctx.config).createUser(ctx.as(null), { tenantId: tenant.id, email: `${p.local}@${tenant.slug}.test`, role: p.role, level: p.level, firstName: first, lastName: last, passwordHash: ctx.passwordHash });
       names[p.local] = `${first} ${last}`;
     }
     const dashboards: Record<string, number> = {};
@@ -93,15 +108,16 @@ async function enrolDemo(
   let state: GroupState[] = [];
   for (const d of defs) {
     if (!groupIds.has(d.group_def)) {
-      const [g] = await ctx.sql<{ id: number }>(`insert into task_group (tenant_id, user_id, definition_id, status) values (?, ?, ?, 'Locked') returning id`, [tenantId, userId, d.group_def]);
+      const [g] = await ctx.sql<{ id: number }>(`insert into task_group (tenant_id, user_id, definition_id, status) values (?, ?, ?, ?) returning id`, [tenantId, userId, d.group_def, taskGroupMachine.events.created.to]);
       groupIds.set(d.group_def, g!.id);
       state.push({ id: g!.id, status: 'Locked', tasks: [] });
     }
-    const [t] = await ctx.sql<{ id: number }>(`insert into guest_task (tenant_id, user_id, group_id, definition_id, status) values (?, ?, ?, ?, 'Locked') returning id`, [
+    const [t] = await ctx.sql<{ id: number }>(`insert into guest_task (tenant_id, user_id, group_id, definition_id, status) values (?, ?, ?, ?, ?) returning id`, [
       tenantId,
       userId,
       groupIds.get(d.group_def),
       d.task_def,
+      guestTaskMachine.events.created.to,
     ]);
     taskIds.set(d.task_key, t!.id);
     state.at(-1)!.tasks.push({ id: t!.id, status: 'Locked' });
@@ -109,12 +125,18 @@ async function enrolDemo(
   state = derive(state);
   const ops: [Op, string][] = [...progress.complete.map((k) => ['complete', k] as [Op, string]), ...(progress.started ? [['start', progress.started] as [Op, string]] : [])];
   for (const [op, key] of ops) state = apply(state, op, taskIds.get(key));
+  // Each row goes from its creation to its demo status along its machine, with an event row per step.
+  const by = ctx.as(adminId);
   for (const g of state) {
-    await ctx.sql('update task_group set status = ? where id = ?', [g.status, g.id]);
-    await ctx.sql(`insert into entity_event (tenant_id, entity_type, entity_id, event, from_status, to_status, actor_id, reason) values (?, 'task_group', ?, 'created', null, ?, ?, 'demo data')`, [tenantId, g.id, g.status, adminId]);
+    const group = { id: g.id, status: taskGroupMachine.events.created.to as Status };
+    fire(by, taskGroupMachine, group, 'created', { reason: 'demo data' });
+    for (const e of GROUP_PATH[g.status]) fire(by, taskGroupMachine, group, e, { reason: 'demo data' });
+    await ctx.sql('update task_group set status = ? where id = ?', [group.status, g.id]);
     for (const t of g.tasks) {
-      await ctx.sql('update guest_task set status = ? where id = ?', [t.status, t.id]);
-      await ctx.sql(`insert into entity_event (tenant_id, entity_type, entity_id, event, from_status, to_status, actor_id, reason) values (?, 'guest_task', ?, 'created', null, ?, ?, 'demo data')`, [tenantId, t.id, t.status, adminId]);
+      const task = { id: t.id, status: guestTaskMachine.events.created.to as Status };
+      fire(by, guestTaskMachine, task, 'created', { reason: 'demo data' });
+      for (const e of TASK_PATH[t.status]) fire(by, guestTaskMachine, task, e, { reason: 'demo data' });
+      await ctx.sql('update guest_task set status = ? where id = ?', [task.status, t.id]);
     }
   }
   if (!progress.complete.length) return;

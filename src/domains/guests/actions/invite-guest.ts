@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineAction } from '../../../core/define-action.js';
-import { inviteUser } from '../../invitations/actions/invite-user.js';
+import { invite } from '../../invitations/service.js';
 
 const Name = z.string().trim().min(1).max(100);
 
@@ -16,10 +16,10 @@ export const inviteGuest = defineAction({
   roles: ['coordinator'],
   access: { ids: {}, owner: 'tenant' },
   worker: 'guests',
-  rateLimit: inviteUser.rateLimit,
+  rateLimit: { per: 'tenant', points: (config) => config.inviteRateLimit, windowMs: 3_600_000 },
   input: z.strictObject({ email: z.email().max(320), role: z.enum(['guest', 'host']), first_name: Name, last_name: Name }),
   example: { email: 'jordan.rivers@example.com', role: 'guest', first_name: 'Jordan', last_name: 'Rivers' },
   handler(input, ctx) {
-    return inviteUser.handler({ ...input, level: 1 }, ctx);
+    return invite(ctx, { ...input, level: 1 });
   },
 });
