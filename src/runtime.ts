@@ -104,7 +104,7 @@ export async function startWeb(rt: Runtime, opts: { port?: number; host?: string
   });
   const ready = () => migrationStatus(rt.orm);
   const rateLimits = openRateLimitStore(rt.config, rt.log);
-  const app = buildApp({ orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, accounts: rt.accounts, workerKinds: domains.workerKinds, tasks, waiters, ready, rateLimitStore: rateLimits.store, queues: rt.queues, now: () => rt.clock.now() });
+  const app = buildApp({ orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, accounts: rt.accounts, workerKinds: domains.workerKinds, tasks, waiters, ready, rateLimitStore: rateLimits.store, queues: rt.queues, now: () => rt.clock.now(), bus: rt.bus });
   const server = http.createServer(app.callback());
   server.keepAliveTimeout = 65_000;
   gateway.attach(server);

@@ -110,4 +110,13 @@ export interface WebPorts {
     /** Cancels a task that is still queued; CONFLICT once it runs. */
     cancel(actor: Actor, id: number): Promise<Record<string, unknown>>;
   };
+  sessions: {
+    /**
+     * Tells every web process that the user's sessions ended (disabled, or a
+     * password changed): their open websockets are closed, except the one
+     * opened with `keepToken`. Call it after the commit that revoked them;
+     * HTTP needs no telling, since every request checks its session.
+     */
+    ended(userId: number, opts: { reason: string; keepToken?: string | null }): Promise<void>;
+  };
 }

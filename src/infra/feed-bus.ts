@@ -12,6 +12,12 @@ export interface FeedMessage {
   seq: number | null;
   taskId: number | null;
   body?: Record<string, unknown>;
+  /**
+   * Not a feed entry: the user's sessions ended (account disabled, password
+   * changed). Every web process closes that user's websockets after sending
+   * `body`, except one opened with the token whose hash is `keep`.
+   */
+  endSessions?: { keep: string | null };
 }
 
 /** Fans results out from workers to every web process. At-most-once: resume covers the rest. */
