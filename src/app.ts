@@ -10,6 +10,7 @@ import { securityHeaders } from './http/security.js';
 import { httpMetrics } from './http/metrics.js';
 import { httpTracing } from './http/tracing.js';
 import type { Metrics } from './infra/metrics.js';
+import { workflowCallbacks } from './http/workflow-callbacks.js';
 
 /** The Koa app without listen(), so tests can call app.callback(). */
 export function buildApp(deps: ApiDeps & { queues?: Queues; workerKinds?: readonly string[]; metrics?: Metrics }): Koa {
@@ -31,6 +32,7 @@ export function buildApp(deps: ApiDeps & { queues?: Queues; workerKinds?: readon
   for (const mw of consoleRoutes(deps)) app.use(mw);
   const invitations = invitationPages(deps);
   app.use(invitations.routes());
+  app.use(workflowCallbacks(deps).routes());
   app.use(api.router.routes());
   // A known path with another method: 405 METHOD_NOT_ALLOWED in the usual error shape.
   const notAllowed = () => new AppError('METHOD_NOT_ALLOWED', 'That method is not served at this path.');

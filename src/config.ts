@@ -71,6 +71,8 @@ export interface Config {
    * OTEL_EXPORTER_OTLP_* settings (endpoint, headers, timeout).
    */
   tracing: { enabled: boolean; exporter: 'otlp' | 'console'; serviceName: string };
+  /** Hosts (`name` or `name:port`) workflow action tasks may call; empty = none (WORKFLOW_CALLOUT_HOSTS, comma-separated). */
+  workflowCalloutHosts: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -146,6 +148,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     sqlPrepare: !(env.PG_SQL_PREPARE === '0' || env.PG_SQL_PREPARE === 'false'),
     metricsPort: env.METRICS_PORT ? int(env, 'METRICS_PORT', 0) : null,
     tracing: tracingFrom(env),
+    workflowCalloutHosts: (env.WORKFLOW_CALLOUT_HOSTS ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
     ...overrides,
   };
   return config;

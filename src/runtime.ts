@@ -116,7 +116,7 @@ export async function startWeb(rt: Runtime, opts: { port?: number; host?: string
   const rateLimits = openRateLimitStore(rt.config, rt.log);
   rt.metrics.gauge('bureau_websocket_connections', 'Open /ws connections on this web process.', [], () => [[{}, gateway.connections]]);
   rt.metrics.gauge('bureau_outbox_backlog', 'Tasks recorded but not yet handed to their queue (outbox rows, timers included).', [], async () => [[{}, (await sql<{ n: number }>(rt.orm.em.fork(), 'select count(*)::int as n from outbox'))[0]?.n ?? 0]]);
-  const app = buildApp({ metrics: rt.metrics, orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, accounts: rt.accounts, workerKinds: domains.workerKinds, tasks, waiters, ready, rateLimitStore: rateLimits.store, queues: rt.queues, now: () => rt.clock.now() });
+  const app = buildApp({ metrics: rt.metrics, orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, accounts: rt.accounts, workerKinds: domains.workerKinds, tasks, waiters, ready, rateLimitStore: rateLimits.store, queues: rt.queues, now: () => rt.clock.now(), bus: rt.bus });
   const server = http.createServer(app.callback());
   server.keepAliveTimeout = 65_000;
   gateway.attach(server);

@@ -72,6 +72,8 @@ export interface FeedClientOptions {
   /** Every stored entry (result or notice) once, in `seq` order, and live-only progress (no `seq`). */
   onEntry?: (message: FeedMessage) => void;
   onState?: (state: FeedState) => void;
+  /** Each socket's close, with its code (4401: the session ended). */
+  onClose?: (code: number) => void;
   /** The token was refused (4401): the client stops; log in again. */
   onExpired?: (message: string) => void;
   /** Reconnect after a drop (default true). */
@@ -202,6 +204,7 @@ export class FeedClient {
       });
       socket.addEventListener('close', (ev) => {
         if (this.socket === socket) this.socket = null;
+        this.opts.onClose?.(ev.code ?? 1005);
         if (ev.code === 4401) {
           this.closing = true;
           this.setState('closed');

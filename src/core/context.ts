@@ -62,6 +62,19 @@ export interface ActionContext extends Db {
    * COMMIT, which here waits for SMTP).
    */
   mail(message: OutgoingMail): void;
+  /**
+   * Runs `fn` once this task's transaction has committed, with no transaction
+   * open (an outbound HTTP call). It cannot change this task's result; what it
+   * learns it records through `later.enqueue` (a new system task of the
+   * tenant, in a transaction of its own). A crash between COMMIT and `fn` loses
+   * the call: pair it with a timer that notices the missing outcome.
+   */
+  afterCommit(fn: (later: AfterCommitPort) => Promise<void>): void;
+}
+
+/** What an `afterCommit` callback may do once its task has committed. */
+export interface AfterCommitPort {
+  enqueue(action: string, input: unknown, options?: EnqueueOptions): Promise<void>;
 }
 
 /** What an inline action (answered by the web process itself) gets. */
@@ -96,5 +109,14 @@ export interface WebPorts {
     get(actor: Actor, id: number): Promise<Record<string, unknown>>;
     /** Cancels a task that is still queued; CONFLICT once it runs. */
     cancel(actor: Actor, id: number): Promise<Record<string, unknown>>;
+  };
+  sessions: {
+    /**
+     * Tells every web process that the user's sessions ended (disabled, or a
+     * password changed): their open websockets are closed, except the one
+     * opened with `keepToken`. Call it after the commit that revoked them;
+     * HTTP needs no telling, since every request checks its session.
+     */
+    ended(userId: number, opts: { reason: string; keepToken?: string | null }): Promise<void>;
   };
 }

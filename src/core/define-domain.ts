@@ -1,9 +1,9 @@
-import type { EntityManager } from '@mikro-orm/core';
 import type { Faker } from '@faker-js/faker';
 import type { Config } from '../config.js';
+import type { Db } from './context.js';
 import type { ActionDefinition, WorkerKind } from './define-action.js';
 import type { Role } from './roles.js';
-import type { Machine } from './state-machine.js';
+import type { Machine, Recorder } from './state-machine.js';
 
 /**
  * A domain is a folder under `src/domains/<name>/` with one manifest
@@ -99,10 +99,13 @@ export interface DemoSet {
   load(ctx: DemoContext, tenant: DemoTenant & { id: number }): Promise<void>;
 }
 
-export interface DemoContext {
-  em: EntityManager;
-  /** Raw SQL (`?` placeholders) on the demo transaction. */
-  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+export interface DemoContext extends Db {
+  /**
+   * The demo transaction as `actorId` (null: the system) for `fire()` and for
+   * services that take `Db & Recorder`: the events recorded through it are
+   * written with that actor at the end of the set's load.
+   */
+  as(actorId: number | null): Db & Recorder;
   faker: Faker;
   /** The demo users' password, already hashed (argon2id). */
   passwordHash: string;

@@ -18,13 +18,16 @@ export const ERROR_CATALOGUE = {
   TAKEN_BY_OTHER: { status: 409, retryable: false, summary: 'Another user has taken the item.' },
   LEVEL_NOT_RAISED: { status: 409, retryable: false, summary: 'Escalation must raise the required level (it never lowers it, and 3 is the top).' },
   NOTHING_AVAILABLE: { status: 404, retryable: false, summary: '`get_task` found no item of that type the caller may take.' },
-  CONFLICT: { status: 409, retryable: false, summary: 'The request conflicts with existing data (a duplicate, a finished task).' },
+  CONFLICT: { status: 409, retryable: false, summary: 'The request conflicts with existing data (a duplicate, a finished task, an overlap with an accepted booking: `details.conflictsWith` names it).' },
   GONE: { status: 410, retryable: false, summary: 'The link or invitation has expired or was revoked.' },
   METHOD_NOT_ALLOWED: { status: 405, retryable: false, summary: 'That HTTP method is not served at that path (`POST /api/v1`, `GET /api/v1/tasks/:id`, `GET /api/v1/actions`).' },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, summary: 'The body is larger than `BODY_LIMIT`.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, summary: 'The body must be `application/json`.' },
   MAIL_REJECTED: { status: 422, retryable: false, summary: 'The SMTP server refused the message for good (a 5xx reply); it is not retried.' },
   RATE_LIMITED: { status: 429, retryable: true, summary: 'Too many requests or too deep a backlog; retry after `Retry-After` seconds.' },
+  HOST_NOT_ALLOWED: { status: 422, retryable: false, summary: 'A workflow action task names a host outside `WORKFLOW_CALLOUT_HOSTS`; bureau did not call it (the task instance is in ERROR with this code).' },
+  CALLOUT_FAILED: { status: 502, retryable: false, summary: 'A workflow action task\'s call failed: unreachable, a non-2xx reply, a redirect (never followed), or a reply its output transform or schema refuses (the task instance is in ERROR with this code).' },
+  CALLOUT_TIMEOUT: { status: 504, retryable: false, summary: 'A workflow action task got no reply (SYNC_ACTION) or no callback (ASYNC_ACTION) within its `timeout_seconds` (the task instance is in ERROR with this code).' },
   INTERNAL: { status: 500, retryable: false, summary: 'An unexpected error; the message is hidden and logged with the request id.' },
   UNAVAILABLE: { status: 503, retryable: true, summary: 'A backing service (database, queue) is unreachable right now; retried by workers.' },
 } as const satisfies Record<string, { status: number; retryable: boolean; summary: string }>;
@@ -67,10 +70,25 @@ function unstorableText(): AppError {
   return new AppError('VALIDATION_FAILED', message, { issues: [{ path: '', message, code: 'invalid_string' }] });
 }
 
+/**
+ * What an exclusion violation (23P01) says: its constraint and, when the
+ * constraint lists the row's `id` last (`..., id with <>`), the id of the
+ * existing row it conflicts with, read from PostgreSQL's detail
+ * ("... conflicts with existing key (a, b, id)=(1, x, 7).").
+ */
+function exclusionDetails(e: { detail?: string; constraint?: string }): Record<string, unknown> | undefined {
+  const m = /conflicts with existing key \((.*)\)=\((.*)\)\.?$/s.exec(e.detail ?? '');
+  const id = m && /(^|, )id$/.test(m[1]!) ? /(?:^|, )(\d+)$/.exec(m[2]!)?.[1] : undefined;
+  if (!e.constraint && !id) return undefined;
+  return { ...(e.constraint ? { constraint: e.constraint } : {}), ...(id ? { conflictsWith: Number(id) } : {}) };
+}
+
 /** PostgreSQL SQLSTATEs that bureau maps on its own; everything else is INTERNAL. */
 const PG_CODES: Record<string, (err: { detail?: string; constraint?: string }) => AppError> = {
   '23505': (e) => new AppError('CONFLICT', 'That already exists.', e.constraint ? { constraint: e.constraint } : undefined),
   '23503': () => new AppError('NOT_FOUND', 'A referenced item does not exist.'),
+  // An exclusion constraint (two rows that may not overlap): the domain words the message when it catches it.
+  '23P01': (e) => new AppError('CONFLICT', 'That overlaps an existing item.', exclusionDetails(e)),
   // A NUL character or an unpaired surrogate in a string: PostgreSQL text and jsonb cannot hold them.
   '22021': () => unstorableText(),
   '22P05': () => unstorableText(),

@@ -15,6 +15,8 @@ import { isFinalTask } from '../domains/tasks/machine.js';
 import { takesQuickSubmit, type Submissions } from '../pipeline/submissions.js';
 import type { Waiters } from '../realtime/waiters.js';
 import type { RateLimitStore } from '../infra/rate-limit-store.js';
+import type { FeedBus } from '../infra/feed-bus.js';
+import type { Queues } from '../infra/queue.js';
 import { actionCatalogue } from './catalogue.js';
 import { openApiDocument } from './openapi.js';
 import { fromHttpError } from './errors.js';
@@ -36,7 +38,14 @@ export interface ApiDeps {
   rateLimitStore?: RateLimitStore;
   /** bureau's clock (the runtime's; tests move it). */
   now?: () => Date;
+  /** Where the web process tells every other one that a user's sessions ended (their websockets close); none in bare app tests. */
+  bus?: Pick<FeedBus, 'publish'>;
+  /** The queue backend, for GET /ping; not checked when absent (bare app tests). */
+  queues?: Pick<Queues, 'ping'>;
 }
+
+/** How long GET /ping waits for the queue backend before it answers 503. */
+const PING_TIMEOUT_MS = 2000;
 
 /** The seed-001 envelope, kept exactly; `name`/`password` on `task` is the seed's login shape. */
 const Envelope = z.strictObject({
@@ -85,15 +94,27 @@ export function apiRouter(deps: ApiDeps): { router: Router; post: Middleware } {
       get: (actor, id) => deps.tasks.get(em(), actor, id),
       cancel: (actor, id) => deps.tasks.cancel(em(), actor, id),
     },
+    sessions: {
+      ended: async (userId, { reason, keepToken }) => {
+        const message = { userId, seq: null, taskId: null, body: { type: 'session_ended', reason }, endSessions: { keep: keepToken ? tokenHash(keepToken) : null } };
+        await deps.bus?.publish([message]).catch((err: Error) => deps.log.warn({ err: err.message, userId }, 'could not announce ended sessions; open websockets stay until they reconnect'));
+      },
+    },
   });
 
   router.get('/ping', async (ctx) => {
-    const status = await deps.ready().catch(() => null);
-    const ok = status !== null && status.pending.length === 0;
-    ctx.status = ok ? 200 : 503;
-    ctx.body = ok
-      ? { ok: true, migrations: { applied: status.executed.length, pending: [] } }
-      : { error: { code: 'UNAVAILABLE', message: status ? `Migrations pending: ${status.pending.join(', ')}.` : 'The database does not answer.' } };
+    const [status, queue] = await Promise.all([
+      deps.ready().catch(() => null),
+      deps.queues ? deps.queues.ping(PING_TIMEOUT_MS).then(() => null, (err: Error) => err.message) : null,
+    ]);
+    const problems = [
+      ...(status === null ? ['The database does not answer.'] : status.pending.length ? [`Migrations pending: ${status.pending.join(', ')}.`] : []),
+      ...(queue ? [queue] : []),
+    ];
+    ctx.status = problems.length ? 503 : 200;
+    ctx.body = problems.length || !status
+      ? { error: { code: 'UNAVAILABLE', message: problems.join(' '), details: { problems } } }
+      : { ok: true, migrations: { applied: status.executed.length, pending: [] } };
   });
 
   router.get('/', (ctx) => {

@@ -31,7 +31,7 @@ export function errorHandler(log: Logger) {
       if (ctx.status === 404 && ctx.body === undefined) throw new AppError('NOT_FOUND', `No route ${ctx.method} ${ctx.path}.`);
     } catch (thrown) {
       const err = thrown instanceof AppError ? thrown : (fromHttpError(thrown as object) ?? toAppError(thrown));
-      if (err.code === 'INTERNAL' || err.code === 'UNAVAILABLE') log.error({ err: thrown, requestId: ctx.state.requestId, path: ctx.path.replace(/^\/i\/[^/]+/, '/i/[token]') }, 'request failed');
+      if (err.code === 'INTERNAL' || err.code === 'UNAVAILABLE') log.error({ err: thrown, requestId: ctx.state.requestId, path: ctx.path.replace(/^\/(i|api\/v1\/callbacks)\/[^/]+/, '/$1/[token]') }, 'request failed');
       ctx.status = err.status;
       if (err.code === 'RATE_LIMITED') ctx.set('Retry-After', String(err.details?.retryAfter ?? 1));
       ctx.body = { error: err.toJSON() };

@@ -14,6 +14,12 @@ export interface FeedMessage {
   body?: Record<string, unknown>;
   /** W3C trace context of the worker's run (tracing on only), so the web process's push joins the action's trace. */
   trace?: Record<string, string>;
+  /**
+   * Not a feed entry: the user's sessions ended (account disabled, password
+   * changed). Every web process closes that user's websockets after sending
+   * `body`, except one opened with the token whose hash is `keep`.
+   */
+  endSessions?: { keep: string | null };
 }
 
 /** Fans results out from workers to every web process. At-most-once: resume covers the rest. */

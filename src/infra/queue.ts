@@ -1,5 +1,6 @@
 import { Queue, UnrecoverableError, Worker, createPostgresBackend, type Job, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from './logger.js';
 import type { TraceCarrier } from './tracing.js';
@@ -121,6 +122,44 @@ export class Queues {
     w.on('error', (err) => this.log.warn({ err: err.message, queue: name }, 'worker error'));
     this.workers.push(w);
     return w;
+  }
+
+  /**
+   * Whether the queue backend answers (GET /ping): resolves, or rejects within
+   * `ms` with a message naming what is wrong (never the URL: it may hold a
+   * password). Redis: a PING on the producers' connection, failing at once
+   * while it is reconnecting. PostgreSQL backend: BullMQ's schema is there.
+   */
+  async ping(ms: number): Promise<void> {
+    const redis = this.config.queueBackend === 'redis';
+    const what = redis ? 'The queue backend (Redis)' : 'The queue backend (PostgreSQL)';
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+    try {
+      await Promise.race([redis ? this.pingRedis() : this.pingPostgres(ms), late]);
+    } catch (err) {
+      throw new Error(`${what} does not answer: ${(err as Error).message}.`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async pingRedis(): Promise<void> {
+    const r = this.redisConnection();
+    if (['reconnecting', 'close', 'end'].includes(r.status)) throw new Error(`its connection is ${r.status}`);
+    await r.ping();
+  }
+
+  private async pingPostgres(ms: number): Promise<void> {
+    const client = new pg.Client({ connectionString: this.config.databaseUrl, connectionTimeoutMillis: ms });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const { rows } = await client.query('select 1 from information_schema.schemata where schema_name = $1', [pgSchemaFor(this.config.queuePrefix)]);
+      if (!rows.length) throw new Error(`its schema ${pgSchemaFor(this.config.queuePrefix)} is missing (run the release step)`);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { ActionContext, EnqueueOptions, NotifyTarget } from '../core/context.js';
+import type { ActionContext, AfterCommitPort, EnqueueOptions, NotifyTarget } from '../core/context.js';
 import { AppError } from '../core/errors.js';
 import type { Actor } from '../core/roles.js';
 import type { TransitionRecord } from '../core/state-machine.js';
@@ -24,6 +24,7 @@ export class Effects {
   readonly enqueued: { action: string; input: unknown; options: EnqueueOptions }[] = [];
   readonly notices: { target: NotifyTarget; notice: Record<string, unknown> }[] = [];
   readonly mails: OutgoingMail[] = [];
+  readonly afterCommit: ((later: AfterCommitPort) => Promise<void>)[] = [];
 
   /** Hands the task's emails to the mailer: the last thing before COMMIT (see `ActionContext.mail`). */
   async sendMail(mailer: Mailer | undefined): Promise<void> {
@@ -85,5 +86,6 @@ export function buildContext(opts: { em: EntityManager; actor: Actor; taskId: nu
     },
     notify: (target, notice) => effects.notices.push({ target, notice }),
     mail: (message) => effects.mails.push(message),
+    afterCommit: (fn) => effects.afterCommit.push(fn),
   };
 }

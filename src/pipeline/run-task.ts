@@ -115,6 +115,7 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
     const messages = (own ? [own, ...outcome.messages] : outcome.messages).map((m) => (trace ? { ...m, trace } : m));
     await deps.bus.publish(messages).catch((err: Error) => log.warn({ err: err.message }, 'live push failed; clients get it on resume'));
     deps.outbox.dispatchSoon(outcome.dispatches);
+    if (outcome.afterCommit.length) await runAfterCommit(deps, fresh, seen.task!, outcome.afterCommit, log);
   } catch (thrown) {
     if (seen.running) clearTimeout(seen.running);
     const task = seen.task;
@@ -171,6 +172,7 @@ interface Outcome {
   finish: (rows: unknown[]) => FeedMessage | null;
   messages: FeedMessage[];
   dispatches: Dispatch[];
+  afterCommit: Effects['afterCommit'];
 }
 
 /**
@@ -197,11 +199,32 @@ async function execute(deps: WorkerDeps, tem: EntityManager, task: TaskRow, log:
   const side = await effects.persist(tem, { tenantId: task.tenant_id, actorId: task.actor_id, taskId: task.id, queueOf });
   const finish = finishStatement(task, 'succeed', { result: result ?? null });
   return {
-    value: { finish: finish.message, messages: side.messages, dispatches: side.dispatches },
+    value: { finish: finish.message, messages: side.messages, dispatches: side.dispatches, afterCommit: effects.afterCommit },
     last: finish.sql,
     // Mail goes to SMTP after the result is written and before COMMIT (see `ActionContext.mail`).
     ...(effects.mails.length ? { beforeCommit: () => effects.sendMail(deps.mailer) } : {}),
   };
+}
+
+/**
+ * A committed task's `afterCommit` callbacks (outbound calls), with no
+ * transaction open. What they enqueue is recorded as system tasks of the
+ * tenant, each in a transaction of its own. Their failures are logged: the
+ * task has succeeded, and the domain's timer notices a missing outcome.
+ */
+async function runAfterCommit(deps: WorkerDeps, fresh: () => EntityManager, task: TaskRow, fns: Effects['afterCommit'], log: Logger): Promise<void> {
+  const later = {
+    enqueue: async (action: string, input: unknown, options = {}) => {
+      const def = deps.registry.get(action);
+      if (!def || def.mode !== 'queued' || !def.input.safeParse(input).success) throw new AppError('INTERNAL', `enqueue of unknown action or bad input: ${action}`);
+      const effects = new Effects();
+      effects.enqueued.push({ action, input, options });
+      const queueOf = (name: string) => deps.registry.queueFor(deps.registry.get(name) as typeof def, { kind: 'system', tenantId: task.tenant_id });
+      const side = await fresh().transactional((tem) => effects.persist(tem as EntityManager, { tenantId: task.tenant_id, actorId: null, taskId: task.id, queueOf }));
+      deps.outbox.dispatchSoon(side.dispatches);
+    },
+  };
+  for (const fn of fns) await fn(later).catch((err: unknown) => log.error({ err }, 'an after-commit step failed'));
 }
 
 /** The submitting user, as read by the `running` update (one round trip fewer than a select of its own). */

@@ -9,12 +9,15 @@ import type { FeedMessage } from '../infra/feed-bus.js';
 import type { Logger } from '../infra/logger.js';
 import type { Accounts } from '../domains/accounts/service.js';
 import { readFeed } from '../pipeline/feed-entries.js';
+import { tokenHash } from '../domains/accounts/passwords.js';
 
 const Hello = z.strictObject({ token: z.string().min(1).max(512), after: z.number().int().min(0).default(0) });
 
 interface Conn {
   ws: WebSocket;
   userId: number;
+  /** The hash of the token it said hello with (which sessions a password change keeps). */
+  tokenHash: string;
   /** Highest seq sent on this connection: nothing at or below it is sent again. */
   lastSent: number;
   /** Every send goes through this chain, so replay and live messages never interleave. */
@@ -112,7 +115,7 @@ export class Gateway {
     const hello = Hello.safeParse(msg);
     if (!hello.success) throw new AppError('BAD_ENVELOPE', 'The first message must be {"token": string, "after": number}.');
     const actor = await this.deps.accounts.authenticate(dbOf(this.deps.orm.em.fork()), hello.data.token);
-    const conn: Conn = { ws, userId: actor.id, lastSent: hello.data.after, chain: Promise.resolve(), queued: 0 };
+    const conn: Conn = { ws, userId: actor.id, tokenHash: tokenHash(hello.data.token), lastSent: hello.data.after, chain: Promise.resolve(), queued: 0 };
     const set = this.byUser.get(actor.id) ?? new Set<Conn>();
     set.add(conn);
     this.byUser.set(actor.id, set);
@@ -159,10 +162,20 @@ export class Gateway {
   deliver(m: FeedMessage): void {
     const set = this.byUser.get(m.userId);
     if (!set) return;
+    if (m.endSessions) return this.endSessions(set, m.endSessions.keep, m.body);
     for (const conn of set) {
       // Nothing pending on this connection and nothing missing: send now, without a turn through the chain.
       if (conn.queued === 0 && !this.needsCatchUp(conn, m)) this.deliverNow(conn, m);
       else this.enqueue(conn, () => (this.needsCatchUp(conn, m) ? this.catchUp(conn) : this.deliverNow(conn, m)));
+    }
+  }
+
+  /** The user's sessions ended (disabled, password changed): tell each connection why and close it, 4401 as for a bad token. */
+  private endSessions(set: Set<Conn>, keep: string | null, body: Record<string, unknown> | undefined): void {
+    for (const conn of set) {
+      if (conn.tokenHash === keep) continue;
+      if (body) this.send(conn, body);
+      conn.ws.close(4401, 'session ended');
     }
   }
 

@@ -26,24 +26,24 @@ export function readLog(path: string): string[] {
  * two lines of context around each change.
  */
 export function diffLines(expected: readonly string[], actual: readonly string[], context = 2): string {
-  type Op = { kind: ' ' | '-' | '+'; line: string; no: number };
+  type Op = { mark: ' ' | '-' | '+'; line: string; no: number };
   const ops: Op[] = [];
   let e = 0;
   let a = 0;
   for (const part of diffArrays([...expected], [...actual])) {
     for (const line of part.value) {
-      if (part.removed) ops.push({ kind: '-', line, no: ++e });
-      else if (part.added) ops.push({ kind: '+', line, no: ++a });
+      if (part.removed) ops.push({ mark: '-', line, no: ++e });
+      else if (part.added) ops.push({ mark: '+', line, no: ++a });
       else {
         e++;
-        ops.push({ kind: ' ', line, no: ++a });
+        ops.push({ mark: ' ', line, no: ++a });
       }
     }
   }
   const width = String(Math.max(expected.length, actual.length)).length;
   const show = new Set<number>();
   ops.forEach((o, k) => {
-    if (o.kind === ' ') return;
+    if (o.mark === ' ') return;
     for (let c = Math.max(0, k - context); c <= Math.min(ops.length - 1, k + context); c++) show.add(c);
   });
   const out: string[] = [];
@@ -51,7 +51,7 @@ export function diffLines(expected: readonly string[], actual: readonly string[]
   ops.forEach((o, k) => {
     if (!show.has(k)) return;
     if (last !== -1 && k !== last + 1) out.push('   ...');
-    out.push(`${o.kind} ${String(o.no).padStart(width)} | ${o.line}`);
+    out.push(`${o.mark} ${String(o.no).padStart(width)} | ${o.line}`);
     last = k;
   });
   return out.join('\n');

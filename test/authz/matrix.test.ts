@@ -25,7 +25,7 @@ type Expect = 'allowed' | 'public' | 'FORBIDDEN' | 'NOT_FOUND' | 'TAKEN_BY_OTHER
 
 /** Codes that are an authorization decision; any other refusal is a business rule about a row the caller may use. */
 const AUTHZ_CODES = new Set(['FORBIDDEN', 'NOT_FOUND', 'TAKEN_BY_OTHER', 'UNAUTHENTICATED', 'UNKNOWN_ACTION', 'LEVEL_TOO_LOW', 'FOUR_EYES']);
-const BUSINESS_CODES = new Set(['CONFLICT', 'INVALID_TRANSITION', 'LEVEL_NOT_RAISED', 'NOTHING_AVAILABLE', 'GONE']);
+const BUSINESS_CODES = new Set(['CONFLICT', 'INVALID_TRANSITION', 'LEVEL_NOT_RAISED', 'NOTHING_AVAILABLE', 'GONE', 'INVALID_CREDENTIALS']);
 
 interface Cell {
   def: ActionDefinition;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { BOARD_CSP, BOARD_PATH } from '../../src/http/console.js';
+import { domains } from '../../src/domains.js';
 import { startTestBureau, type TestBureau } from '../helpers/bureau.js';
 
 /** What the web process serves for the console, over plain HTTP: pages, bundle, the board cookie and who gets Bull Board. */
@@ -64,7 +65,7 @@ describe('console serving and the Bull Board cookie', () => {
     const asAdmin = await board(admin);
     const page = await get(BOARD_PATH, { cookie: `bureau_board=${admin}` });
     assert.equal(asAdmin.status, 200);
-    assert.deepEqual((await asAdmin.json()).queues.map((q: { name: string }) => q.name).sort(), ['admin', 'compliance', 'mail', 'service', 'system']);
+    assert.deepEqual((await asAdmin.json()).queues.map((q: { name: string }) => q.name).sort(), [...domains.workerKinds].sort());
     assert.equal(page.headers.get('content-security-policy'), BOARD_CSP);
     assert.equal((await board()).status, 401);
     assert.equal((await board('forged')).status, 401);

@@ -86,7 +86,7 @@ describe('the browser console', function () {
     await shot(anon.page, 'login');
 
     const expected: Record<string, { routes: string[]; landing: string }> = {
-      'admin@acme.test': { routes: ['customers', 'queues', 'people', 'tasks', 'actions', 'board'], landing: 'Customers' },
+      'admin@acme.test': { routes: ['customers', 'queues', 'people', 'tasks', 'guests', 'guest-dashboards', 'bookings', 'users', 'actions', 'board'], landing: 'Customers' },
       'compliance2@acme.test': { routes: ['queue', 'actions'], landing: 'Review queue' },
       'service1@acme.test': { routes: ['inquiries', 'actions'], landing: 'Open inquiries' },
     };
@@ -274,7 +274,7 @@ describe('the browser console', function () {
 
     await page.goto(`${b.url}/console/#/people`);
     await page.locator('tr[data-person]').first().waitFor();
-    assert.equal(await page.locator('tr[data-person]').count(), 7, 'the seven acme demo users');
+    assert.equal(await page.locator('tr[data-person]').count(), 9, 'the nine acme demo users (seven of the back office, two requesters)');
     // An invitation through the form generated from invite_user's schema: the new person appears with its invitation.
     await page.click('button[data-do="open-invite"]');
     const invite = 'form[data-action="invite_user"]';
@@ -285,7 +285,7 @@ describe('the browser console', function () {
     await page.click(`${invite} button[type=submit]`);
     const invited = page.locator('tr[data-person]:has-text("grace.hopper@newhire.test")');
     await invited.waitFor();
-    assert.equal(await page.locator('tr[data-person]').count(), 8);
+    assert.equal(await page.locator('tr[data-person]').count(), 10);
     assert.match(await invited.innerText(), /invited|not invited/i);
     await page.click('button[data-do="open-invite"]'); // closes the form again, so the picture shows the table
     await shot(page, 'admin-people');

@@ -33,7 +33,7 @@ export function describeRedis(title: string, fn: (this: Mocha.Suite) => void): M
 }
 export const DEMO_PASSWORD = 'demo-password-for-tests';
 /** Named after what shapes it, so checkouts with other migrations or demo sets (worktrees, branches) never share one. */
-let TEMPLATE = 'bureau_test_template';
+let TEMPLATE = '';
 const TEST_ARGON2 = { memoryCost: 2048, timeCost: 1 };
 
 function dbUrl(name: string): string {
@@ -261,6 +261,8 @@ export interface Feed {
   messages: any[];
   results(): any[];
   waitFor(pred: (m: any) => boolean, ms?: number): Promise<any>;
+  /** Resolves with the socket's close code once bureau (or the test) closes it. */
+  closed(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -268,7 +270,10 @@ export interface Feed {
 export async function openFeed(url: string, token: string, after = 0, origin?: string): Promise<Feed> {
   const messages: any[] = [];
   const listeners = new Set<() => void>();
+  let closedWith: (code: number) => void = () => undefined;
+  const closed = new Promise<number>((resolve) => (closedWith = resolve));
   const client = new FeedClient({
+    onClose: (code) => closedWith(code),
     url: url.replace(/^http/, 'ws') + '/ws',
     token,
     after,
@@ -304,6 +309,7 @@ export async function openFeed(url: string, token: string, after = 0, origin?: s
         listeners.add(check);
       });
     },
+    closed: () => closed,
     close: () => client.close(),
   };
 }

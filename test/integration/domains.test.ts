@@ -139,7 +139,7 @@ describe('demo data per domain, added to an existing database', function () {
     const added = after.slice(before.length).map((u) => `${u.email} ${u.role}`);
     assert.deepEqual(added, ['maker1@widgetco.test widgeteer', 'maker2@widgetco.test widgeteer', 'maker1@acme.test widgeteer', 'maker2@acme.test widgeteer']);
     const roles = await b.db.query(`select t.slug, r.role from tenant_role r join tenant t on t.id = r.tenant_id where t.slug in ('widgetco', 'acme') order by 1, 2`);
-    assert.deepEqual(roles.rows.map((r) => `${r.slug}:${r.role}`), ['acme:admin', 'acme:compliance', 'acme:service', 'acme:widgeteer', 'widgetco:admin', 'widgetco:widgeteer']);
+    assert.deepEqual(roles.rows.map((r) => `${r.slug}:${r.role}`), ['acme:admin', 'acme:compliance', 'acme:requester', 'acme:service', 'acme:widgeteer', 'widgetco:admin', 'widgetco:widgeteer']);
     assert.deepEqual(await loadDemo(em, DEMO_PASSWORD, b.config, set), [], 'a second start loads nothing');
     // The new demo users can log in with the demo password.
     assert.ok(await b.login('maker1@widgetco.test'));

@@ -144,6 +144,7 @@ const MACHINE_WRITERS: { file: string; kind: StatusWrite['kind']; match?: RegExp
   { file: 'src/core/state-machine.ts', kind: 'assignment', why: 'fire() itself: the one place a status is assigned' },
   { file: 'src/domains/invitations/links.ts', kind: 'sql', why: 'writes the status fire(invitationMachine) just set on the locked row' },
   { file: 'src/domains/accounts/service.ts', kind: 'sql', why: 'writes the status fire(userMachine) just set on the locked user' },
+  { file: 'src/domains/guests/demo.ts', kind: 'sql', why: 'writes the status the demo row reached through fire(guestTaskMachine / taskGroupMachine)' },
   { file: 'src/pipeline/finish-statements.ts', kind: 'sql', why: 'taskSql[event].to: the status the task machine declares for the event' },
   { file: 'src/pipeline/run-task.ts', kind: 'sql', why: 'taskSql.retry.to: the status the task machine declares for a retry' },
   // Not a stored status: what koa answers with, and the browser console's copy of a task the feed told it about.

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { defineInlineAction } from '../../core/define-action.js';
 import { AppError } from '../../core/errors.js';
+import { changePassword } from './actions/change-password.js';
+import { setUserStatus } from './actions/set-user-status.js';
 import { accountsFor } from './service.js';
 
 /** Answered at once (200 with a token) because the websocket needs the token. */
@@ -43,4 +45,4 @@ export const logout = defineInlineAction({
   },
 });
 
-export const accountActions = [login, logout];
+export const accountActions = [login, logout, changePassword, setUserStatus];

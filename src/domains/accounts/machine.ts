@@ -12,6 +12,7 @@ export const userMachine = defineMachine({
   statuses: USER_STATUSES,
   final: [],
   events: {
+    created: { from: [], to: 'active', verb: 'create' },
     invited: { from: [], to: 'invited', verb: 'invite' },
     registered: { from: ['invited'], to: 'active', verb: 'register' },
     disabled: { from: ['active'], to: 'disabled', verb: 'disable' },

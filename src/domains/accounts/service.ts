@@ -98,6 +98,16 @@ export class Accounts {
     return row!.id;
   }
 
+  /** An active user with a password (demo sets, an admin's own creation): `created`, with its event. */
+  async createUser(ctx: Db & Recorder, u: { tenantId: number; email: string; role: string; level: number; firstName: string; lastName: string; passwordHash: string }): Promise<number> {
+    const [row] = await ctx.sql<{ id: number; status: UserStatus }>(
+      `insert into app_user (tenant_id, email, role, level, status, first_name, last_name, password_hash) values (?, ?, ?, ?, ?, ?, ?, ?) returning id, status`,
+      [u.tenantId, u.email, u.role, u.level, userMachine.events.created.to, u.firstName, u.lastName, u.passwordHash],
+    );
+    fire(ctx, userMachine, row!, 'created');
+    return row!.id;
+  }
+
   /**
    * Activates a user who was invited (`registered`: `invited` -> `active`) with
    * the name and password hash given, and records the event; null when the user
@@ -127,6 +137,40 @@ export class Accounts {
       [u.userId, u.tenantId, userMachine.events.invited.to],
     );
     return removed.length > 0;
+  }
+
+  /**
+   * Replaces a user's password after checking the current one (argon2id), and
+   * ends every other session of the user: all but the one whose token hash is
+   * `keepTokenHash`. INVALID_CREDENTIALS when the current password is wrong.
+   */
+  async changePassword(db: Db, u: { userId: number; tenantId: number; oldPassword: string; newPassword: string; keepTokenHash: string | null }): Promise<{ sessionsEnded: number }> {
+    const [row] = await db.sql<{ password_hash: string | null }>('select password_hash from app_user where id = ? and tenant_id = ?', [u.userId, u.tenantId]);
+    const ok = row?.password_hash ? await verifyPassword(row.password_hash, u.oldPassword) : false;
+    if (!ok) throw new AppError('INVALID_CREDENTIALS', 'The current password is wrong.', { field: 'old_password' });
+    const hash = await this.hash(u.newPassword);
+    await db.sql('update app_user set password_hash = ? where id = ?', [hash, u.userId]);
+    const ended = await db.sql<{ id: number }>('update session set revoked_at = now() where user_id = ? and revoked_at is null and token_hash is distinct from ? returning id', [u.userId, u.keepTokenHash]);
+    return { sessionsEnded: ended.length };
+  }
+
+  /**
+   * Disables (`active` -> `disabled`) or enables again (`disabled` -> `active`)
+   * a user of the tenant through the user machine, with its event row in
+   * `ctx`; disabling revokes every session of the user, so a token of theirs
+   * never works again, even once re-enabled. 404 for a user of another
+   * tenant, INVALID_TRANSITION for an invited user or no change.
+   */
+  async setStatus(ctx: Db & Recorder, u: { tenantId: number; userId: number; status: 'active' | 'disabled'; reason?: string | undefined }) {
+    const [user] = await ctx.sql<{ id: number; status: UserStatus; email: string; role: string; level: number; first_name: string | null; last_name: string | null }>(
+      'select id, status, email, role, level, first_name, last_name from app_user where id = ? and tenant_id = ? for update',
+      [u.userId, u.tenantId],
+    );
+    if (!user) throw new AppError('NOT_FOUND', `No user ${u.userId}.`);
+    fire(ctx, userMachine, user, u.status === 'disabled' ? 'disabled' : 'enabled', { reason: u.reason });
+    await ctx.sql('update app_user set status = ? where id = ?', [user.status, user.id]);
+    const revoked = user.status === 'disabled' ? await ctx.sql<{ id: number }>('update session set revoked_at = now() where user_id = ? and revoked_at is null returning id', [user.id]) : [];
+    return { id: user.id, email: user.email, role: user.role, level: user.level, firstName: user.first_name, lastName: user.last_name, status: user.status, sessionsEnded: revoked.length };
   }
 
   async logout(db: Db, token: string): Promise<void> {

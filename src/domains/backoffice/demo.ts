@@ -1,4 +1,7 @@
 import type { DemoContext, DemoSet } from '../../core/define-domain.js';
+import { fire, type Machine } from '../../core/state-machine.js';
+import { accountsFor } from '../accounts/service.js';
+import { documentMachine, inquiryMachine, transferMachine } from './machines.js';
 
 /**
  * The back office's demo set: in each of two tenants (acme, globex), an admin,
@@ -27,34 +30,34 @@ export const backofficeDemo: DemoSet = {
   async load(ctx, tenant) {
     const { faker } = ctx;
     const ids: Record<string, number> = {};
+    const accounts = accountsFor(ctx.config);
     for (const u of BACKOFFICE_USERS) {
-      const [row] = await ctx.sql<{ id: number }>(
-        `insert into app_user (tenant_id, email, role, level, status, first_name, last_name, password_hash) values (?, ?, ?, ?, 'active', ?, ?, ?) returning id`,
-        [tenant.id, `${u.local}@${tenant.slug}.test`, u.role, u.level, faker.person.firstName(), faker.person.lastName(), ctx.passwordHash],
-      );
-      ids[u.local] = row!.id;
+      const [firstName, lastName] = [faker.person.firstName(), faker.person.lastName()];
+      ids[u.local] = await accounts.createUser(ctx.as(null), { tenantId: tenant.id, email: `${u.local}@${tenant.slug}.test`, role: u.role, level: u.level, firstName, lastName, passwordHash: ctx.passwordHash });
     }
     const admin = ids.admin!;
+    const byAdmin = ctx.as(admin);
     for (let c = 0; c < 6; c++) {
       const [cust] = await ctx.sql<{ id: number }>('insert into customer (tenant_id, name, created_by) values (?, ?, ?) returning id', [tenant.id, faker.person.fullName(), admin]);
       const cid = cust!.id;
       const level = (c % 3) + 1;
-      const doc = await insertItem(ctx, 'document', 'pending', { tenant_id: tenant.id, customer_id: cid, content: faker.lorem.sentence(), level, created_by: admin });
-      const tr = await insertItem(ctx, 'transfer', 'pending', { tenant_id: tenant.id, customer_id: cid, amount_cents: faker.number.int({ min: 1000, max: 5_000_000 }), level, created_by: admin });
-      const items: [string, number][] = [['document', doc], ['transfer', tr]];
-      if (c < 4) items.push(['inquiry', await insertItem(ctx, 'inquiry', 'open', { tenant_id: tenant.id, customer_id: cid, problem: faker.lorem.sentence(), level, created_by: admin })]);
-      for (const [type, id] of items) {
-        await ctx.sql(`insert into entity_event (tenant_id, entity_type, entity_id, event, from_status, to_status, actor_id, reason) values (?, ?, ?, 'create', null, ?, ?, 'demo data')`, [tenant.id, type, id, type === 'inquiry' ? 'open' : 'pending', admin]);
-        await scheduleSla(ctx, tenant.id, type, id, level, ctx.config.slaMs[level as 1 | 2 | 3]);
+      const doc = await insertItem(ctx, documentMachine, { tenant_id: tenant.id, customer_id: cid, content: faker.lorem.sentence(), level, created_by: admin });
+      const tr = await insertItem(ctx, transferMachine, { tenant_id: tenant.id, customer_id: cid, amount_cents: faker.number.int({ min: 1000, max: 5_000_000 }), level, created_by: admin });
+      const items: [Machine<string, 'create'>, { id: number; status: string }][] = [[documentMachine, doc], [transferMachine, tr]];
+      if (c < 4) items.push([inquiryMachine, await insertItem(ctx, inquiryMachine, { tenant_id: tenant.id, customer_id: cid, problem: faker.lorem.sentence(), level, created_by: admin })]);
+      for (const [machine, item] of items) {
+        fire(byAdmin, machine, item, 'create', { reason: 'demo data' });
+        await scheduleSla(ctx, tenant.id, machine.entity, item.id, level, ctx.config.slaMs[level as 1 | 2 | 3]);
       }
     }
   },
 };
 
-async function insertItem(ctx: DemoContext, table: string, status: string, cols: Record<string, unknown>): Promise<number> {
+/** An item row in the status its machine creates it in (`fire(..., 'create')` then records the event). */
+async function insertItem(ctx: DemoContext, machine: Machine<string, 'create'>, cols: Record<string, unknown>): Promise<{ id: number; status: string }> {
   const names = [...Object.keys(cols), 'status'];
-  const [row] = await ctx.sql<{ id: number }>(`insert into ${table} (${names.join(', ')}) values (${names.map(() => '?').join(', ')}) returning id`, [...Object.values(cols), status]);
-  return row!.id;
+  const [row] = await ctx.sql<{ id: number; status: string }>(`insert into ${machine.entity} (${names.join(', ')}) values (${names.map(() => '?').join(', ')}) returning id, status`, [...Object.values(cols), machine.events.create.to]);
+  return row!;
 }
 
 /** The same SLA timer `create_*` sets: a delayed system task. */

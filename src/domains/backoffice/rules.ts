@@ -11,7 +11,7 @@ export const ITEM_TYPES = ['document', 'transfer', 'inquiry'] as const;
 export type ItemType = (typeof ITEM_TYPES)[number];
 type Item = IDocument | ITransfer | IInquiry;
 
-interface ItemKind {
+interface ItemTypeSpec {
   entity: typeof Document | typeof Transfer | typeof Inquiry;
   // The machines share their event names; one loose type keeps the rules generic.
   machine: Machine<string, 'create' | 'take' | 'escalate' | string>;
@@ -22,14 +22,14 @@ interface ItemKind {
   working: string;
 }
 
-export const KINDS: Record<ItemType, ItemKind> = {
+export const ITEM_SPECS: Record<ItemType, ItemTypeSpec> = {
   document: { entity: Document, machine: documentMachine, role: 'compliance', waiting: 'pending', working: 'in_review' },
   transfer: { entity: Transfer, machine: transferMachine, role: 'compliance', waiting: 'pending', working: 'in_review' },
   inquiry: { entity: Inquiry, machine: inquiryMachine, role: 'service', waiting: 'open', working: 'in_progress' },
 };
 
 /** Who works each item type: `access.workers` of the actions that take or decide items. */
-export const ITEM_WORKERS: Record<ItemType, readonly Role[]> = { document: [KINDS.document.role], transfer: [KINDS.transfer.role], inquiry: [KINDS.inquiry.role] };
+export const ITEM_WORKERS: Record<ItemType, readonly Role[]> = { document: [ITEM_SPECS.document.role], transfer: [ITEM_SPECS.transfer.role], inquiry: [ITEM_SPECS.inquiry.role] };
 
 export function itemView(type: ItemType, item: Item) {
   const base = {
@@ -51,7 +51,7 @@ export function itemView(type: ItemType, item: Item) {
 
 /** An item of the caller's tenant, row-locked for the rest of the transaction; 404 otherwise. */
 export async function loadItem(ctx: ActionContext, type: ItemType, id: number, lock = true): Promise<Item> {
-  const item = (await ctx.em.findOne(KINDS[type].entity as typeof Document, { id, tenantId: ctx.tenantId }, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {})) as Item | null;
+  const item = (await ctx.em.findOne(ITEM_SPECS[type].entity as typeof Document, { id, tenantId: ctx.tenantId }, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {})) as Item | null;
   if (!item) throw new AppError('NOT_FOUND', `No ${type} ${id}.`);
   return item;
 }
@@ -59,9 +59,9 @@ export async function loadItem(ctx: ActionContext, type: ItemType, id: number, l
 /** Role and level rules for working an item (taking, reviewing, answering). */
 export function assertMayWork(actor: Actor, type: ItemType, item: Item): void {
   if (actor.kind !== 'user') return;
-  if (actor.role !== KINDS[type].role) throw new AppError('FORBIDDEN', `Only ${KINDS[type].role} users work ${type}s.`);
+  if (actor.role !== ITEM_SPECS[type].role) throw new AppError('FORBIDDEN', `Only ${ITEM_SPECS[type].role} users work ${type}s.`);
   if (actor.level < item.level) throw new AppError('LEVEL_TOO_LOW', `This ${type} needs level ${item.level}; you are level ${actor.level}.`, { required: item.level, yours: actor.level });
-  if (item.takenBy != null && item.takenBy !== actor.id && item.status === KINDS[type].working) {
+  if (item.takenBy != null && item.takenBy !== actor.id && item.status === ITEM_SPECS[type].working) {
     throw new AppError('TAKEN_BY_OTHER', `This ${type} is being worked by another user.`, { takenBy: item.takenBy });
   }
 }
@@ -75,12 +75,12 @@ type NewItem<T extends ItemType> = T extends 'document' ? { content: string } : 
  */
 export async function createItem<T extends ItemType>(ctx: ActionContext, type: T, cid: number, level: number, fields: NewItem<T>) {
   await assertCustomer(ctx, cid);
-  const kind = KINDS[type];
+  const spec = ITEM_SPECS[type];
   // One create for three entity types: their union is no single shape the ORM can check, hence the casts.
-  const item = ctx.em.create(kind.entity as typeof Document, { tenantId: ctx.tenantId, customerId: cid, level, status: kind.waiting, createdBy: actorId(ctx.actor), ...fields } as never) as Item;
+  const item = ctx.em.create(spec.entity as typeof Document, { tenantId: ctx.tenantId, customerId: cid, level, status: spec.waiting, createdBy: actorId(ctx.actor), ...fields } as never) as Item;
   await ctx.em.flush();
-  fire(ctx, kind.machine, item, 'create');
-  ctx.notify({ role: kind.role, minLevel: item.level as Level }, { type: 'queue.item_added', item: { type, id: item.id, level: item.level } });
+  fire(ctx, spec.machine, item, 'create');
+  ctx.notify({ role: spec.role, minLevel: item.level as Level }, { type: 'queue.item_added', item: { type, id: item.id, level: item.level } });
   scheduleSla(ctx, type, item);
   return itemView(type, item);
 }
@@ -92,7 +92,7 @@ export function scheduleSla(ctx: ActionContext, type: ItemType, item: Item): voi
 
 export async function takeItem(ctx: ActionContext, type: ItemType, id: number | undefined) {
   const actor = ctx.actor;
-  if (actor.kind === 'user' && actor.role !== KINDS[type].role) throw new AppError('FORBIDDEN', `Only ${KINDS[type].role} users take ${type}s.`);
+  if (actor.kind === 'user' && actor.role !== ITEM_SPECS[type].role) throw new AppError('FORBIDDEN', `Only ${ITEM_SPECS[type].role} users take ${type}s.`);
   let item: Item;
   if (id !== undefined) {
     item = await loadItem(ctx, type, id);
@@ -100,22 +100,22 @@ export async function takeItem(ctx: ActionContext, type: ItemType, id: number | 
     const level = actor.kind === 'user' ? actor.level : MAX_LEVEL;
     const found = await ctx.sql<{ id: number }>(
       `select id from ${type} where tenant_id = ? and status = ? and level <= ? order by level desc, id limit 1 for update skip locked`,
-      [ctx.tenantId, KINDS[type].waiting, level],
+      [ctx.tenantId, ITEM_SPECS[type].waiting, level],
     );
     if (!found[0]) throw new AppError('NOTHING_AVAILABLE', `No ${type} is waiting for your level.`);
     item = await loadItem(ctx, type, found[0].id);
   }
   assertMayWork(actor, type, item);
-  if (item.status === KINDS[type].working && item.takenBy === actorId(actor)) return itemView(type, item);
-  fire(ctx, KINDS[type].machine, item, 'take');
+  if (item.status === ITEM_SPECS[type].working && item.takenBy === actorId(actor)) return itemView(type, item);
+  fire(ctx, ITEM_SPECS[type].machine, item, 'take');
   item.takenBy = actorId(actor);
-  ctx.notify({ role: KINDS[type].role, minLevel: item.level as Level }, { type: 'queue.item_taken', item: { type, id: item.id, takenBy: item.takenBy } });
+  ctx.notify({ role: ITEM_SPECS[type].role, minLevel: item.level as Level }, { type: 'queue.item_taken', item: { type, id: item.id, takenBy: item.takenBy } });
   return itemView(type, item);
 }
 
 export async function escalate(ctx: ActionContext, type: ItemType, id: number, level: number, reason?: string) {
   const actor = ctx.actor;
-  if (actor.kind === 'user' && actor.role !== 'admin' && actor.role !== KINDS[type].role) throw new AppError('FORBIDDEN', `Only ${KINDS[type].role} users and admins escalate ${type}s.`);
+  if (actor.kind === 'user' && actor.role !== 'admin' && actor.role !== ITEM_SPECS[type].role) throw new AppError('FORBIDDEN', `Only ${ITEM_SPECS[type].role} users and admins escalate ${type}s.`);
   const item = await loadItem(ctx, type, id);
   // Admins may escalate anything; a reviewer only what they may work (else a junior could push an item out of reach).
   if (actor.kind === 'user' && actor.role !== 'admin') assertMayWork(actor, type, item);
@@ -123,10 +123,10 @@ export async function escalate(ctx: ActionContext, type: ItemType, id: number, l
     throw new AppError('LEVEL_NOT_RAISED', `Escalation must raise the level above ${item.level} (at most ${MAX_LEVEL}).`, { current: item.level, requested: level });
   }
   const from = item.level;
-  fire(ctx, KINDS[type].machine, item, 'escalate', { reason, data: { fromLevel: from, toLevel: level } });
+  fire(ctx, ITEM_SPECS[type].machine, item, 'escalate', { reason, data: { fromLevel: from, toLevel: level } });
   item.level = level;
   item.takenBy = null;
-  ctx.notify({ role: KINDS[type].role, minLevel: level as Level }, { type: 'queue.item_added', item: { type, id: item.id, level } });
+  ctx.notify({ role: ITEM_SPECS[type].role, minLevel: level as Level }, { type: 'queue.item_added', item: { type, id: item.id, level } });
   scheduleSla(ctx, type, item);
   return itemView(type, item);
 }
@@ -142,10 +142,10 @@ export async function review(ctx: ActionContext, type: 'document' | 'transfer', 
   const item = await loadItem(ctx, type, id);
   assertMayWork(ctx.actor, type, item);
   if (approved) await assertNotEscalatedBy(ctx, type, id);
-  fire(ctx, KINDS[type].machine, item, approved ? 'approve' : 'reject', { reason });
+  fire(ctx, ITEM_SPECS[type].machine, item, approved ? 'approve' : 'reject', { reason });
   item.decidedBy = actorId(ctx.actor);
   item.takenBy = item.decidedBy;
-  ctx.notify({ role: KINDS[type].role, minLevel: item.level as Level }, { type: 'queue.item_removed', item: { type, id: item.id, status: item.status } });
+  ctx.notify({ role: ITEM_SPECS[type].role, minLevel: item.level as Level }, { type: 'queue.item_removed', item: { type, id: item.id, status: item.status } });
   if (item.createdBy != null) ctx.notify({ userIds: [item.createdBy] }, { type: `${type}.${item.status}`, item: { type, id: item.id } });
   return itemView(type, item);
 }

@@ -1,11 +1,7 @@
 import { z } from 'zod';
 import { defineAction } from '../../../core/define-action.js';
-import { AppError } from '../../../core/errors.js';
-import { actorId } from '../../../core/roles.js';
-import { accountsFor } from '../../accounts/service.js';
-import { Level } from '../../backoffice/schemas.js';
-import { Invitation } from '../entities.js';
-import { assertMayGrant, fire, invitationMachine, invitationView, scheduleSendAndExpiry } from '../rules.js';
+import { Id, Level } from '../../backoffice/schemas.js';
+import { invite } from '../service.js';
 
 const Name = z.string().trim().min(1).max(100);
 
@@ -25,34 +21,8 @@ export const inviteUser = defineAction({
     level: Level.optional(),
     first_name: Name,
     last_name: Name,
+    coordinator_id: Id.optional().describe('Guests and hosts: their coordinator (a coordinator of the tenant).'),
   }),
   example: { email: 'grace.hopper@example.com', role: 'compliance', level: 1, first_name: 'Grace', last_name: 'Hopper' },
-  async handler(input, ctx) {
-    const level = input.level ?? 1;
-    await assertMayGrant(ctx, input.role, level);
-    const email = input.email.toLowerCase();
-    const [existing] = await ctx.sql<{ id: number; status: string; invitation_id: number | null }>(
-      `select u.id, u.status,
-              (select i.id from invitation i where i.user_id = u.id and i.status in ('not invited', 'invited', 'clicked') limit 1) as invitation_id
-         from app_user u where u.tenant_id = ? and lower(u.email) = ?`,
-      [ctx.tenantId, email],
-    );
-    if (existing?.invitation_id) throw new AppError('CONFLICT', `${email} already has a live invitation; reinvite it to send the email again.`, { field: 'email', invitationId: existing.invitation_id });
-    if (existing) throw new AppError('CONFLICT', `${email} is already a user of this tenant.`, { field: 'email', userId: existing.id });
-
-    const userId = await accountsFor(ctx.config).createInvited(ctx, { tenantId: ctx.tenantId, email, role: input.role, level, firstName: input.first_name, lastName: input.last_name });
-    const inv = ctx.em.create(Invitation, {
-      tenantId: ctx.tenantId,
-      userId,
-      email,
-      role: input.role,
-      level,
-      invitedBy: actorId(ctx.actor),
-      expiresAt: new Date(ctx.now().getTime() + ctx.config.invitationTtlMs),
-    });
-    await ctx.em.flush();
-    fire(ctx, invitationMachine, inv, 'created', { data: { email, role: input.role, level } });
-    scheduleSendAndExpiry(ctx, inv);
-    return invitationView(inv);
-  },
+  handler: (input, ctx) => invite(ctx, input),
 });

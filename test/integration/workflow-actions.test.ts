@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { eventually } from './backoffice-setup.js';
+import { ActionServer, oneTask, openTickets, type Tickets } from './workflows-setup.js';
+
+describe('workflows (seed 003): SYNC_ACTION and ASYNC_ACTION tasks', function () {
+  this.timeout(120_000);
+  const server = new ActionServer();
+  let t: Tickets;
+  before(async () => {
+    await server.up();
+    // Loopback only: the allow-list names 127.0.0.1, never `localhost` or `elsewhere.test`.
+    t = await openTickets({ config: { workflowCalloutHosts: ['127.0.0.1'] } });
+  });
+  after(async () => {
+    await t?.close();
+    await server.down();
+  });
+  afterEach(() => {
+    t.b.rt.clock.now = () => new Date();
+  });
+
+  const action = (path: string, extra: Record<string, unknown> = {}) => ({
+    type: 'SYNC_ACTION',
+    action_url: `${server.url}${path}`,
+    input_transform: '{ "amount": amount, "doubled": amount * 2 }',
+    output_transform: '{ "order_id": id }',
+    output_schema: { type: 'object', required: ['order_id'] },
+    timeout_seconds: 5,
+    ...extra,
+  });
+  const submit = async (spec: Record<string, unknown>, amount = 21) => {
+    const defId = await t.publish(spec);
+    return t.ok('user', 'submit_ticket', { ticket_definition_id: defId, data: { amount } });
+  };
+  const settled = (taskId: number, statuses = ['COMPLETED', 'ERROR', 'CANCELLED']) =>
+    eventually(`task instance ${taskId} settled`, async () => {
+      const task = await t.ok('ticketadmin', 'get_workflow_task', { id: taskId });
+      return statuses.includes(task.status) ? task : undefined;
+    }, 20_000);
+
+  it('POSTs the transformed input, keeps the transformed reply as output and routes on (SYNC_ACTION)', async () => {
+    const ticket = await submit(oneTask('Order', action('/ok')));
+    const task = await settled(ticket.tasks[0].id);
+    assert.equal(task.status, 'COMPLETED', JSON.stringify(task.error));
+    assert.deepEqual(task.input, { amount: 21, doubled: 42 });
+    assert.match(task.output.order_id, /^PO-\d+$/);
+    const call = server.received.find((r) => r.headers['x-bureau-task'] === String(task.id))!;
+    assert.deepEqual(call.body, { amount: 21, doubled: 42 });
+    const done = await t.ok('user', 'get_ticket', { id: ticket.id });
+    assert.equal(done.status, 'COMPLETED');
+    assert.equal(done.workflow.data.order_id, task.output.order_id);
+  });
+
+  it('puts the task in ERROR on a non-2xx reply, recorded as a succeeded pipeline task; a ticket admin retries it as a new attempt', async () => {
+    const ticket = await submit(oneTask('Flaky', action('/flaky', { output_transform: undefined, output_schema: undefined })));
+    const failed = await settled(ticket.tasks[0].id);
+    assert.equal(failed.status, 'ERROR');
+    assert.equal(failed.error.code, 'CALLOUT_FAILED');
+    assert.match(failed.error.message, /answered 500/);
+    const { rows } = await t.b.db.query(`select status, result from task where action = 'record_action_outcome' and input->>'task_instance_id' = $1`, [String(failed.id)]);
+    assert.deepEqual(rows.map((r) => [r.status, r.result.status, r.result.error.code]), [['succeeded', 'ERROR', 'CALLOUT_FAILED']]);
+    const retried = await t.ok('ticketadmin', 'retry_workflow_task', { id: failed.id });
+    assert.equal(retried.attempt, 2);
+    const done = await settled(failed.id);
+    assert.equal(done.status, 'COMPLETED');
+    assert.deepEqual(done.output, { id: 'PO-flaky' });
+    assert.equal((await t.fails('ticketadmin', 'retry_workflow_task', { id: failed.id })).code, 'INVALID_TRANSITION');
+  });
+
+  it('gives up after timeout_seconds on a server that never answers (CALLOUT_TIMEOUT)', async () => {
+    const ticket = await submit(oneTask('Slow', action('/slow', { timeout_seconds: 1 })));
+    const task = await settled(ticket.tasks[0].id);
+    assert.equal(task.status, 'ERROR');
+    assert.equal(task.error.code, 'CALLOUT_TIMEOUT');
+  });
+
+  it('does not follow a redirect to another host', async () => {
+    const ticket = await submit(oneTask('Redirect', action('/redirect')));
+    const task = await settled(ticket.tasks[0].id);
+    assert.equal(task.status, 'ERROR');
+    assert.match(task.error.message, /redirect to elsewhere\.test.*not followed/);
+  });
+
+  it('never calls a host outside WORKFLOW_CALLOUT_HOSTS (localhost is not 127.0.0.1)', async () => {
+    const before = server.received.length;
+    const port = new URL(server.url).port;
+    const ticket = await submit(oneTask('Elsewhere', { ...action('/ok'), action_url: `http://localhost:${port}/ok` }));
+    const task = await settled(ticket.tasks[0].id);
+    assert.equal(task.error.code, 'HOST_NOT_ALLOWED');
+    assert.equal(server.received.length, before, 'the server was called');
+  });
+
+  describe('ASYNC_ACTION', () => {
+    const asyncTask = (timeout = 30) => oneTask('Async', { ...action('/async'), type: 'ASYNC_ACTION', timeout_seconds: timeout });
+    const callbackOf = async (taskId: number) => {
+      const call = await eventually('the async call', async () => server.received.find((r) => r.headers['x-bureau-task'] === String(taskId)));
+      return new URL(String(call.headers['x-bureau-callback-url'])).pathname;
+    };
+    const callback = (path: string, body: unknown) => fetch(`${t.b.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+    it('waits for the single-use callback, stores only its hash, and refuses it a second time (410 GONE)', async () => {
+      const ticket = await submit(asyncTask());
+      const path = await callbackOf(ticket.tasks[0].id);
+      const token = path.split('/').pop()!;
+      const { rows } = await t.b.db.query('select token_hash from workflow_callback where task_instance_id = $1', [ticket.tasks[0].id]);
+      assert.equal(rows.length, 1);
+      assert.notEqual(rows[0].token_hash, token);
+      assert.equal((await t.ok('ticketadmin', 'get_workflow_task', { id: ticket.tasks[0].id })).status, 'IN_PROGRESS');
+
+      const first = await callback(path, { id: 'ASYNC-1' });
+      assert.equal(first.status, 202);
+      const task = await settled(ticket.tasks[0].id);
+      assert.equal(task.status, 'COMPLETED');
+      assert.deepEqual(task.output, { order_id: 'ASYNC-1' });
+      const second = await callback(path, { id: 'ASYNC-2' });
+      assert.equal(second.status, 410);
+      assert.equal(((await second.json()) as any).error.code, 'GONE');
+      assert.equal((await callback('/api/v1/callbacks/not-a-real-token-at-all-1234', {})).status, 404);
+      const { rows: leaked } = await t.b.db.query(`select count(*)::int as n from task where input::text like '%' || $1 || '%'`, [token]);
+      assert.equal(leaked[0].n, 0, 'the token is in a task payload');
+    });
+
+    it('times out by a BullMQ delayed job when no callback comes, after which the callback is GONE', async () => {
+      const ticket = await submit(asyncTask(1));
+      const path = await callbackOf(ticket.tasks[0].id);
+      const task = await settled(ticket.tasks[0].id);
+      assert.equal(task.status, 'ERROR');
+      assert.equal(task.error.code, 'CALLOUT_TIMEOUT');
+      assert.equal((await callback(path, { id: 'late' })).status, 410);
+    });
+
+    it("reads bureau's clock when the timer fires: with the clock held back, the task keeps waiting for its callback", async () => {
+      const ticket = await submit(asyncTask(3));
+      // Once the task has started (its call went out), bureau's clock goes back an hour: the deadline is still ahead when the timer fires.
+      const path = await callbackOf(ticket.tasks[0].id);
+      t.b.rt.clock.now = () => new Date(Date.now() - 3_600_000);
+      await eventually('the timer ran', async () => {
+        const { rows } = await t.b.db.query(`select status from task where action = 'action_timeout' and input->>'task_instance_id' = $1`, [String(ticket.tasks[0].id)]);
+        return rows[0]?.status === 'succeeded' ? true : undefined;
+      });
+      assert.equal((await t.ok('ticketadmin', 'get_workflow_task', { id: ticket.tasks[0].id })).status, 'IN_PROGRESS');
+      assert.equal((await callback(path, { id: 'in-time' })).status, 202);
+      assert.equal((await settled(ticket.tasks[0].id)).status, 'COMPLETED');
+    });
+
+    it('cancelling the ticket cancels the waiting task and makes its callback GONE', async () => {
+      const ticket = await submit(asyncTask());
+      const path = await callbackOf(ticket.tasks[0].id);
+      await t.ok('ticketadmin', 'cancel_ticket', { id: ticket.id });
+      assert.equal((await callback(path, { id: 'x' })).status, 410);
+      assert.equal((await t.ok('ticketadmin', 'get_workflow_task', { id: ticket.tasks[0].id })).status, 'CANCELLED');
+    });
+  });
+});

@@ -1,0 +1,3 @@
+import { runWorkerProcess } from './bootstrap.js';
+
+await runWorkerProcess(['bookings']);
