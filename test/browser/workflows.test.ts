@@ -111,7 +111,39 @@ describe('the workflows console pages', function () {
     await page.goto(`${b.url}/console/#/ticket/${ticketId}`);
     await page.locator('#ticket-tasks tr').nth(1).waitFor();
     assert.match((await page.locator('#ticket-tasks').textContent())!, /Triage the request.*completed.*Approve the purchase.*open/is);
+    // The workflow's ext_ref, as a link with its label.
+    const policy = page.locator('#ticket-refs a:has-text("Purchasing policy")');
+    assert.equal(await policy.getAttribute('href'), 'https://intranet.example/policies/purchasing');
     await shot(page, 'workflows-ticket');
+    await page.context().close();
+  });
+
+  it('shows ext_ref on the ticket page: labels link to http(s) URIs only, anything else stays text', async () => {
+    const ok = async (token: string, action: string, data: unknown) => {
+      const r = await b.act(token, action, data);
+      assert.equal(r.body.task?.status, 'succeeded', `${action}: ${JSON.stringify(r.body)}`);
+      return r.body.task.result;
+    };
+    const creator = await b.login('creator@initech.test');
+    const user = await b.login('user@initech.test');
+    const wf = await ok(creator, 'create_workflow_definition', {
+      title: 'Linked',
+      tasks: [{ key: 'only', title: 'Look it up', type: 'FORM', start: true, ext_ref: [{ label: 'Task wiki', uri: 'http://wiki.example/task' }] }],
+    });
+    const def = await ok(creator, 'create_ticket_definition', {
+      title: 'Linked ticket', workflow_id: wf.id, fields: [{ name: 'note', type: 'string' }],
+      ext_ref: [{ label: 'Runbook', desc: 'how to', uri: 'https://runbook.example/linked' }, { label: 'Sneaky', uri: 'javascript:alert(1)' }, { label: 'Share', uri: 'file:///etc/passwd' }],
+    });
+    const ticket = await ok(user, 'submit_ticket', { ticket_definition_id: def.id, data: { note: 'x' } });
+    const page = await loginAs('user@initech.test');
+    await page.goto(`${b.url}/console/#/ticket/${ticket.id}`);
+    const refs = page.locator('#ticket-refs');
+    await refs.waitFor();
+    assert.equal(await refs.locator('a:has-text("Runbook")').getAttribute('href'), 'https://runbook.example/linked');
+    assert.match((await refs.textContent())!, /Runbook.*how to.*Sneaky.*javascript:alert\(1\).*Share.*file:\/\/\/etc\/passwd/s);
+    assert.deepEqual(await refs.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href'))), ['https://runbook.example/linked']);
+    const taskRefs = page.locator('#ticket-tasks ul.ext-refs a:has-text("Task wiki")');
+    assert.equal(await taskRefs.getAttribute('href'), 'http://wiki.example/task');
     await page.context().close();
   });
 

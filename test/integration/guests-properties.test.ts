@@ -45,7 +45,7 @@ describe('guests: the unlock rules hold through the actions (fast-check over gen
             taskGroups: groups.map((tasks, gi) => ({
               key: `g${gi}`,
               title: `Group ${gi}`,
-              tasks: tasks.map((kind, ti) => ({ key: `t${gi}_${ti}`, title: `Task ${gi}.${ti}`, kind, questions: kind === 'form' ? [{ key: 'answer', text: 'Anything?', type: 'text', required: true }] : [] })),
+              tasks: tasks.map((kind, ti) => ({ key: `t${gi}_${ti}`, title: `Task ${gi}.${ti}`, kind, questions: kind === 'form' ? [{ key: `a_t${gi}_${ti}`, text: 'Anything?', type: 'text', required: true }] : [] })),
             })),
           };
           await g.ok('admin', 'publish_guest_dashboard', { definition });
@@ -65,6 +65,8 @@ describe('guests: the unlock rules hold through the actions (fast-check over gen
           assert.deepEqual(violations(state), []);
           assert.deepEqual(derive(state), state);
           const ids = state.flatMap((x) => x.tasks.map((t) => t.id));
+          // Each form task has its own question (a question key is unique across a dashboard): `a_<task key>`.
+          const keys = new Map<number, string>((await g.ok('coordinator', 'get_guest_dashboard', { guest_id: guestId })).taskGroups.flatMap((x: any) => x.tasks.map((t: any) => [t.id, t.key])));
           for (const [op, pick] of ops) {
             const taskId = ids[pick % ids.length]!;
             let expected: GroupState[] | 'refused';
@@ -75,7 +77,7 @@ describe('guests: the unlock rules hold through the actions (fast-check over gen
               expected = 'refused';
             }
             const data =
-              op === 'reset' ? { guest_id: guestId } : op === 'request' ? { task_id: taskId, message: 'More please' } : op === 'save' ? { task_id: taskId, answers: kinds.get(taskId) === 'form' ? { answer: 'yes' } : {} } : { task_id: taskId };
+              op === 'reset' ? { guest_id: guestId } : op === 'request' ? { task_id: taskId, message: 'More please' } : op === 'save' ? { task_id: taskId, answers: kinds.get(taskId) === 'form' ? { [`a_${keys.get(taskId)}`]: 'yes' } : {} } : { task_id: taskId };
             const r = await g.b.act(await g.token(op === 'request' || op === 'reset' ? 'coordinator' : who), ACTION[op], data);
             assert.equal(r.body.task.status, expected === 'refused' ? 'failed' : 'succeeded', `${op} on ${taskId} in ${JSON.stringify(state)}: ${JSON.stringify(r.body.task.error ?? '')}`);
             ({ state, kinds, answered } = await read());

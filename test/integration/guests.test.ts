@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DEMO_GUEST_DASHBOARD } from '../../src/domains/guests/demo-dashboards.js';
+import { DEMO_GUEST_DASHBOARD, DEMO_HOST_DASHBOARD } from '../../src/domains/guests/demo-dashboards.js';
 import { at, openGuests, shape, type Guests } from './guests-setup.js';
 
 const APPLICATION = {
@@ -202,6 +202,57 @@ describe('guests (seed 000): dashboards, unlock rules, answers, coordinators', f
       const restarted = await g.ok('admin', 'delete_guest_progress', { guest_id: await g.id('guest3') });
       assert.equal(restarted.dashboard.version, 2);
       assert.deepEqual(shape(restarted)[0], 'Start: Start | Locked');
+    });
+
+    it("a person moved to a newer version by delete_guest_progress can no longer act on the old version's tasks (NOT_FOUND, no event), and the old board stays Locked", async () => {
+      const guest2 = await g.id('guest2');
+      const old = await dashboard('guest2');
+      assert.equal(old.dashboard.version, 1);
+      const oldTasks: number[] = old.taskGroups.flatMap((x: any) => x.tasks.map((t: any) => t.id));
+      const oldGroups: number[] = old.taskGroups.map((x: any) => x.id);
+      const published = await g.ok('admin', 'publish_guest_dashboard', { definition: { ...structuredClone(DEMO_GUEST_DASHBOARD), title: 'Guest onboarding, newer' } });
+      const moved = await g.ok('coordinator', 'delete_guest_progress', { guest_id: guest2, reason: 'new version' });
+      assert.equal(moved.dashboard.version, published.version);
+      assert.deepEqual(shape(moved)[0], 'Start: Start | Locked | Locked');
+      const { rows: left } = await g.b.db.query<{ status: string }>('select status from guest_task where id = any($1::int[]) union all select status from task_group where id = any($2::int[])', [oldTasks, oldGroups]);
+      assert.ok(left.length && left.every((r) => r.status === 'Locked'), `the left board stays Locked: ${JSON.stringify(left)}`);
+      const events = async () => (await g.b.db.query<{ n: number }>(`select count(*)::int as n from entity_event where entity_type = 'guest_task' and entity_id = any($1::int[])`, [oldTasks])).rows[0]!.n;
+      const before = await events();
+      const app = taskId(old, 'application');
+      for (const [who, action, data] of [
+        ['guest2', 'start_guest_task', { task_id: app }],
+        ['guest2', 'save_guest_answers', { task_id: app, answers: { full_name: 'Old Board' } }],
+        ['guest2', 'complete_guest_task', { task_id: app }],
+        ['guest2', 'get_guest_application', { task_id: app }],
+        ['coordinator', 'request_guest_information', { task_id: app, message: 'x' }],
+      ] as const) {
+        assert.equal((await g.fails(who, action, data)).code, 'NOT_FOUND', `${action} on a task of the version left`);
+      }
+      assert.equal(await events(), before);
+      const { rows: answers } = await g.b.db.query('select count(*)::int as n from guest_response where user_id = $1', [guest2]);
+      assert.equal(answers[0].n, 0);
+      // The new version's tasks are theirs.
+      await g.ok('guest2', 'start_guest_task', { task_id: taskId(moved, 'application') });
+    });
+
+    it('refuses a question key asked in two tasks of one dashboard (one stored answer would serve both), naming the path', async () => {
+      const bad = structuredClone(DEMO_GUEST_DASHBOARD) as any;
+      bad.taskGroups[1].tasks[0].questions[0].key = 'full_name';
+      const r = await g.refused('admin', 'publish_guest_dashboard', { definition: bad });
+      assert.equal(r.status, 400);
+      assert.equal(r.error.code, 'VALIDATION_FAILED');
+      const issue = r.error.details.issues.find((i: any) => i.path === 'definition.taskGroups.1.tasks.0.questions.0.key');
+      assert.ok(issue, JSON.stringify(r.error.details.issues));
+      assert.match(issue.message, /full_name.*taskGroups\.0\.tasks\.0\.questions\.0/);
+    });
+
+    it('serialises concurrent publishes of one role: both succeed with the next two versions', async () => {
+      const host = (title: string) => ({ definition: { ...structuredClone(DEMO_HOST_DASHBOARD), title } });
+      const before = (await g.ok('admin', 'get_guest_dashboard_definition', { role: 'host' })).versions.map((v: any) => v.version) as number[];
+      const n = Math.max(...before);
+      await g.token('admin');
+      const published = await Promise.all([1, 2].map((i) => g.ok('admin', 'publish_guest_dashboard', host(`Host onboarding ${i}`))));
+      assert.deepEqual(published.map((p) => p.version as number).sort((x, y) => x - y), [n + 1, n + 2]);
     });
   });
 

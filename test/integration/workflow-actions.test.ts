@@ -90,6 +90,13 @@ describe('workflows (seed 003): SYNC_ACTION and ASYNC_ACTION tasks', function ()
     assert.equal(server.received.length, before, 'the server was called');
   });
 
+  it('stops a runaway transform at its time bound: the task goes to ERROR instead of holding a worker', async () => {
+    const ticket = await submit(oneTask('Runaway', { type: 'FORM', input_transform: '($f := function($x){ $f($x + 1) }; $f(0))' }));
+    const task = await settled(ticket.tasks[0].id);
+    assert.deepEqual([task.status, task.error.code], ['ERROR', 'CALLOUT_FAILED']);
+    assert.match(task.error.message, /input transform failed: .*(timeout|stack)/i);
+  });
+
   describe('ASYNC_ACTION', () => {
     const asyncTask = (timeout = 30) => oneTask('Async', { ...action('/async'), type: 'ASYNC_ACTION', timeout_seconds: timeout });
     const callbackOf = async (taskId: number) => {
@@ -97,6 +104,28 @@ describe('workflows (seed 003): SYNC_ACTION and ASYNC_ACTION tasks', function ()
       return new URL(String(call.headers['x-bureau-callback-url'])).pathname;
     };
     const callback = (path: string, body: unknown) => fetch(`${t.b.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const HOUR = 3_600_000;
+    const moveClock = (ms: number) => (t.b.rt.clock.now = () => new Date(Date.now() + ms));
+    /** The pipeline task of a task instance's `action_timeout` timer (round 0 = the first, armed at start). */
+    const timerTask = (taskId: number, round = 0) =>
+      eventually(`timer round ${round} of task ${taskId}`, async () => {
+        const { rows } = await t.b.db.query(
+          `select id, queue, status, result from task where action = 'action_timeout' and input->>'task_instance_id' = $1 and coalesce((input->>'round')::int, 0) = $2`,
+          [String(taskId), round],
+        );
+        return rows[0];
+      });
+    /** The BullMQ delayed job of that timer. */
+    const timerJob = async (taskId: number, round = 0) => {
+      const row = await timerTask(taskId, round);
+      const queue = t.b.rt.queues.queue(row.queue);
+      return eventually(`the job of timer ${row.id}`, async () => (await queue.getJob(`t-${row.id}`)) ?? undefined);
+    };
+    const timerDone = (taskId: number, round = 0) =>
+      eventually(`timer round ${round} of task ${taskId} ran`, async () => {
+        const row = await timerTask(taskId, round);
+        return row.status === 'succeeded' ? row.result : undefined;
+      }, 20_000);
 
     it('waits for the single-use callback, stores only its hash, and refuses it a second time (410 GONE)', async () => {
       const ticket = await submit(asyncTask());
@@ -129,18 +158,86 @@ describe('workflows (seed 003): SYNC_ACTION and ASYNC_ACTION tasks', function ()
       assert.equal((await callback(path, { id: 'late' })).status, 410);
     });
 
-    it("reads bureau's clock when the timer fires: with the clock held back, the task keeps waiting for its callback", async () => {
+    it("reads bureau's clock when the timer fires: with the clock held back, the timer re-arms and the task keeps waiting for its callback", async () => {
       const ticket = await submit(asyncTask(3));
+      const id = ticket.tasks[0].id;
       // Once the task has started (its call went out), bureau's clock goes back an hour: the deadline is still ahead when the timer fires.
-      const path = await callbackOf(ticket.tasks[0].id);
-      t.b.rt.clock.now = () => new Date(Date.now() - 3_600_000);
-      await eventually('the timer ran', async () => {
-        const { rows } = await t.b.db.query(`select status from task where action = 'action_timeout' and input->>'task_instance_id' = $1`, [String(ticket.tasks[0].id)]);
-        return rows[0]?.status === 'succeeded' ? true : undefined;
-      });
-      assert.equal((await t.ok('ticketadmin', 'get_workflow_task', { id: ticket.tasks[0].id })).status, 'IN_PROGRESS');
+      const path = await callbackOf(id);
+      moveClock(-HOUR);
+      const first = await timerDone(id);
+      assert.equal(first.timedOut, false);
+      assert.equal(first.rearmed.round, 1);
+      assert.ok(first.rearmed.delayMs > HOUR - 60_000, 'the new timer waits for the time left by the clock');
+      assert.ok(await (await timerJob(id, 1)).isDelayed(), 'the re-armed timer waits as a delayed job');
+      assert.equal((await t.ok('ticketadmin', 'get_workflow_task', { id })).status, 'IN_PROGRESS');
       assert.equal((await callback(path, { id: 'in-time' })).status, 202);
-      assert.equal((await settled(ticket.tasks[0].id)).status, 'COMPLETED');
+      assert.equal((await settled(id)).status, 'COMPLETED');
+    });
+
+    it('times out by an injected clock: moved past the deadline, the timer (promoted, not waited for) ends the task in CALLOUT_TIMEOUT', async () => {
+      const ticket = await submit(asyncTask(3600));
+      const id = ticket.tasks[0].id;
+      const path = await callbackOf(id);
+      const job = await timerJob(id);
+      assert.ok(await job.isDelayed(), 'the timeout waits as a delayed job');
+      moveClock(2 * HOUR);
+      await job.promote();
+      const task = await settled(id);
+      assert.deepEqual([task.status, task.error.code], ['ERROR', 'CALLOUT_TIMEOUT']);
+      assert.equal((await timerDone(id)).timedOut, true);
+      assert.equal((await callback(path, { id: 'late' })).status, 410);
+    });
+
+    it('a timer that fires early re-arms itself for the time left, and that timer times the task out once the clock has passed the deadline', async () => {
+      const ticket = await submit(asyncTask(3600));
+      const id = ticket.tasks[0].id;
+      await callbackOf(id);
+      await (await timerJob(id)).promote();
+      const early = await timerDone(id);
+      assert.deepEqual([early.timedOut, early.rearmed.round], [false, 1]);
+      assert.equal((await t.ok('ticketadmin', 'get_workflow_task', { id })).status, 'IN_PROGRESS');
+      const again = await timerJob(id, 1);
+      assert.ok(await again.isDelayed());
+      moveClock(2 * HOUR);
+      await again.promote();
+      const task = await settled(id);
+      assert.deepEqual([task.status, task.error.code], ['ERROR', 'CALLOUT_TIMEOUT']);
+      assert.equal((await timerDone(id, 1)).timedOut, true);
+    });
+
+    it('a callback accepted (202) before the deadline wins over a timer that runs before its outcome is recorded', async () => {
+      const ticket = await submit(asyncTask(3600));
+      const id = ticket.tasks[0].id;
+      const path = await callbackOf(id);
+      const job = await timerJob(id);
+      await t.b.stopWorkers();
+      try {
+        // The timer is first in line; the callback is accepted in time, its outcome queued behind the timer.
+        await job.promote();
+        assert.equal((await callback(path, { id: 'RACE-1' })).status, 202);
+        // By the time the workers run, the deadline has passed.
+        moveClock(2 * HOUR);
+      } finally {
+        await t.b.startWorkers();
+      }
+      const task = await settled(id);
+      assert.equal(task.status, 'COMPLETED', JSON.stringify(task.error));
+      assert.deepEqual(task.output, { order_id: 'RACE-1' });
+      assert.equal((await timerDone(id)).timedOut, false);
+    });
+
+    it('the used callback alone keeps the timer off: with the outcome not recorded yet, a timer past the deadline leaves the task waiting', async () => {
+      const ticket = await submit(asyncTask(3600));
+      const id = ticket.tasks[0].id;
+      await callbackOf(id);
+      // The state between the callback's 202 and record_action_outcome: the callback is used, the task still IN_PROGRESS.
+      await t.b.db.query('update workflow_callback set used_at = now() where task_instance_id = $1', [id]);
+      moveClock(2 * HOUR);
+      await (await timerJob(id)).promote();
+      const result = await timerDone(id);
+      assert.equal(result.timedOut, false);
+      assert.match(result.reason, /callback was accepted/);
+      assert.equal((await t.ok('ticketadmin', 'get_workflow_task', { id })).status, 'IN_PROGRESS');
     });
 
     it('cancelling the ticket cancels the waiting task and makes its callback GONE', async () => {

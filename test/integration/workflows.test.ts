@@ -77,6 +77,15 @@ describe('workflows (seed 003): definitions, tickets, routing, FORM assignment',
       const versions = await t.ok('creator', 'list_workflow_definitions', { all_versions: true });
       assert.deepEqual(versions.workflows.filter((w: any) => w.key === v2.key).map((w: any) => w.version), [1, 2]);
     });
+    it('publishes concurrent edits of one definition as consecutive versions (no CONFLICT)', async () => {
+      const defId = await t.publish(oneTask('Busy', { type: 'FORM', output_schema: { type: 'object' } }));
+      const def = await t.ok('user', 'get_ticket_definition', { id: defId });
+      const edits = await Promise.all([1, 2, 3, 4].map((n) => t.ok('creator', 'update_workflow_definition', { id: def.workflowId, ...oneTask(`Busy v${n}`, { type: 'FORM' }) })));
+      assert.deepEqual(edits.map((e) => e.version).sort(), [2, 3, 4, 5]);
+      const tickets = await Promise.all([1, 2, 3].map((n) => t.ok('creator', 'update_ticket_definition', { id: defId, title: `Busy ticket v${n}`, fields: [{ name: 'amount', type: 'number' }] })));
+      assert.deepEqual(tickets.map((e) => e.version).sort(), [2, 3, 4]);
+    });
+
     it('adds and edits single task definitions, each as a new version of the workflow checked as a whole', async () => {
       const wf = await t.ok('creator', 'create_workflow_definition', { title: 'Grow', tasks: [FORM('a', { start: true })] });
       const v2 = await t.ok('creator', 'create_task_definition', { workflow_id: wf.id, task: FORM('b'), transitions: [{ from: 'a', to: 'b' }] });

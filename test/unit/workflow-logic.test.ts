@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { workflowIssues } from '../../src/domains/workflows/definitions.js';
 import { hostAllowed } from '../../src/domains/workflows/callouts.js';
-import { conditionIssues, dataIssues, holds, schemaIssues, transform, transformIssues } from '../../src/domains/workflows/logic.js';
+import { conditionIssues, dataIssues, holds, schemaIssues, transform, TRANSFORM_LIMITS, transformIssues } from '../../src/domains/workflows/logic.js';
 import { IT_REQUEST_WORKFLOW, type WorkflowSpec } from '../../src/domains/workflows/schemas.js';
 
 describe('workflow definitions: the languages (ajv, json-logic-js, jsonata)', () => {
@@ -37,6 +37,27 @@ describe('workflow definitions: the languages (ajv, json-logic-js, jsonata)', ()
     assert.deepEqual(await transform('{ "total": amount * 2 }', { amount: 21 }), { total: 42 });
     assert.deepEqual(await transform(null, { a: 1 }), { a: 1 });
     assert.equal(await transform('missing', {}), null);
+  });
+
+  it('stops a runaway JSONata transform at its bounds (time, depth, sequence length) instead of running unbounded', async () => {
+    const code = async (expr: string) => {
+      try {
+        await transform(expr, { n: 1 });
+        return 'finished';
+      } catch (err) {
+        return (err as { code?: string }).code;
+      }
+    };
+    // Endless recursion: stopped by the time or depth guardrail, whichever comes first.
+    assert.ok(['D1011', 'D1012'].includes(String(await code('($f := function($x){ $f($x + 1) }; $f(0))'))));
+    // Exponential work: stopped by the time limit.
+    assert.equal(await code('($f := function($n){ $n <= 1 ? $n : $f($n - 1) + $f($n - 2) }; $f(40))'), 'D1012');
+    // Deep but not endless nesting beyond the stack bound.
+    assert.equal(await code(`($f := function($n){ $n = 0 ? 0 : 1 + $f($n - 1) }; $f(${TRANSFORM_LIMITS.stack * 2}))`), 'D1011');
+    // A huge sequence.
+    assert.equal(await code('$count([1..10000000].($ * 2))'), 'D2015');
+    // Ordinary transforms are untouched.
+    assert.deepEqual(await transform('{ "sum": $sum([1..1000]) }', {}), { sum: 500500 });
   });
 
   it('refuses a workflow with no start task, a duplicated key and a transition to nowhere', () => {

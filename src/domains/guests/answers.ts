@@ -24,6 +24,7 @@ const CHECKS: Record<ResponseType, (v: unknown, q: QuestionRow) => string | null
   text: (v) => (typeof v === 'string' && v.trim() && v.length <= 2000 ? null : 'a non-empty text of at most 2000 characters'),
   long_text: (v) => (typeof v === 'string' && v.trim() && v.length <= 10000 ? null : 'a non-empty text of at most 10000 characters'),
   yes_no: (v) => (typeof v === 'boolean' ? null : 'true or false'),
+  agreement: (v) => (v === true ? null : 'true: this must be accepted (false does not satisfy it)'),
   number: (v) => (typeof v === 'number' && Number.isFinite(v) ? null : 'a number'),
   date: (v) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v)) ? null : 'a date like 2026-12-06'),
   email: (v) => (z.email().safeParse(v).success ? null : 'an email address'),

@@ -6,7 +6,12 @@ import type { Db } from '../../core/context.js';
  * and reads it back (get_guest_dashboard_definition). Checked at the door: every
  * refusal names its path (`definition.taskGroups.0.tasks.1.questions.0.type`).
  */
-export const RESPONSE_TYPES = ['text', 'long_text', 'yes_no', 'number', 'date', 'email', 'phone', 'single_choice', 'multiple_choice'] as const;
+/**
+ * Response types. `agreement` is a consent: a yes/no question only `true`
+ * satisfies (saving `false` is VALIDATION_FAILED naming the question), so a
+ * required agreement cannot be completed by declining it. `yes_no` takes either.
+ */
+export const RESPONSE_TYPES = ['text', 'long_text', 'yes_no', 'agreement', 'number', 'date', 'email', 'phone', 'single_choice', 'multiple_choice'] as const;
 export type ResponseType = (typeof RESPONSE_TYPES)[number];
 export const TASK_KINDS = ['form', 'training', 'scheduling', 'matching'] as const;
 export const ONBOARDING_ROLES = ['guest', 'host'] as const;
@@ -48,6 +53,8 @@ export const DashboardSpec = z
   .superRefine((d, ctx) => {
     const groupKeys = new Set<string>();
     const taskKeys = new Set<string>();
+    // A question key is unique across the whole dashboard: answers are stored per person and question, so one key in two tasks would share (and delete) one answer.
+    const questionAt = new Map<string, string>();
     d.taskGroups.forEach((g, gi) => {
       if (groupKeys.has(g.key)) ctx.addIssue({ code: 'custom', path: ['taskGroups', gi, 'key'], message: `duplicate task group key ${g.key}` });
       groupKeys.add(g.key);
@@ -57,10 +64,10 @@ export const DashboardSpec = z
         taskKeys.add(t.key);
         if (t.kind === 'form' && !t.questions.length) ctx.addIssue({ code: 'custom', path: [...at, 'questions'], message: 'a form task needs at least one question' });
         if (t.kind !== 'form' && t.questions.length) ctx.addIssue({ code: 'custom', path: [...at, 'questions'], message: `a ${t.kind} task has no questions` });
-        const qKeys = new Set<string>();
         t.questions.forEach((q, qi) => {
-          if (qKeys.has(q.key)) ctx.addIssue({ code: 'custom', path: [...at, 'questions', qi, 'key'], message: `duplicate question key ${q.key}` });
-          qKeys.add(q.key);
+          const first = questionAt.get(q.key);
+          if (first !== undefined) ctx.addIssue({ code: 'custom', path: [...at, 'questions', qi, 'key'], message: `duplicate question key ${q.key} (already asked at ${first}; a question belongs to one task of a dashboard)` });
+          else questionAt.set(q.key, [...at, 'questions', qi].join('.'));
           const choice = q.type === 'single_choice' || q.type === 'multiple_choice';
           if (choice && q.options.length < 2) ctx.addIssue({ code: 'custom', path: [...at, 'questions', qi, 'options'], message: `a ${q.type} question needs at least two options` });
           if (!choice && q.options.length) ctx.addIssue({ code: 'custom', path: [...at, 'questions', qi, 'options'], message: `a ${q.type} question takes no options` });
@@ -91,6 +98,8 @@ async function questionId(db: Db, tenantId: number, q: QuestionSpec): Promise<nu
 
 /** Writes a new version of the tenant's dashboard for `spec.role`; returns its id and version. */
 export async function publishDashboard(db: Db, tenantId: number, spec: DashboardSpec, publishedBy: number | null, version?: number): Promise<{ id: number; version: number }> {
+  // Concurrent publishes of one tenant's role take turns (the lock is held to the end of the transaction), so each reads the version the other wrote.
+  await db.sql('select true as locked from pg_advisory_xact_lock(?::int, hashtext(?))', [tenantId, `onboarding_dashboard:${spec.role}`]);
   const [{ next } = { next: 1 }] = await db.sql<{ next: number }>('select greatest(coalesce(max(version), 0), 0) + 1 as next from onboarding_dashboard where tenant_id = ? and role = ?', [tenantId, spec.role]);
   const v = version ?? Number(next);
   const [dash] = await db.sql<{ id: number }>('insert into onboarding_dashboard (tenant_id, role, version, title, published_by) values (?, ?, ?, ?, ?) returning id', [tenantId, spec.role, v, spec.title, publishedBy]);

@@ -71,7 +71,7 @@ export const DEMO_GUEST_DASHBOARD = {
           linkText: 'Review agreement',
           url: '/agreement',
           kind: 'form',
-          questions: [{ key: 'agreement_accepted', text: 'I have read and accept the host home agreement.', type: 'yes_no', required: true }],
+          questions: [{ key: 'agreement_accepted', text: 'I have read and accept the host home agreement.', type: 'agreement', required: true }],
         },
       ],
     },

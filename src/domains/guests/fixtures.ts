@@ -37,6 +37,8 @@ async function coordinatorOf(s: FixtureScope): Promise<number> {
  * A fresh dashboard version of its own (a negative version, never the
  * provider's current one) with one group of one form task asking one optional
  * text question keyed `full_name`, and the person's rows in it at `Start`.
+ * It becomes the person's current version (a task is only theirs to act on
+ * while it is on their current version).
  */
 async function board(s: FixtureScope, userId: number): Promise<{ dashboardId: number; taskId: number }> {
   const serial = Number(s.mark.split('-').at(-1));
@@ -48,7 +50,7 @@ async function board(s: FixtureScope, userId: number): Promise<{ dashboardId: nu
   );
   const [q] = await s.query<{ id: number }>(`insert into question (tenant_id, key, text, response_type, required) values ($1, 'full_name', $2, 'text', false) returning id`, [s.tenantId, `Name ${s.mark}?`]);
   await s.query('insert into task_question (task_id, question_id, position) values ($1, $2, 1)', [tdef!.id, q!.id]);
-  await s.query(`insert into guest_profile (user_id, tenant_id, role, coordinator_id, dashboard_id) values ($1, $2, 'guest', $3, $4) on conflict (user_id) do nothing`, [
+  await s.query(`insert into guest_profile (user_id, tenant_id, role, coordinator_id, dashboard_id) values ($1, $2, 'guest', $3, $4) on conflict (user_id) do update set dashboard_id = excluded.dashboard_id`, [
     userId,
     s.tenantId,
     await coordinatorOf(s),

@@ -61,6 +61,8 @@ export async function loadTask(ctx: ActionContext, taskId: number): Promise<{ pe
   const person = await loadPerson(ctx, row.user_id).catch((err: unknown) => {
     throw err instanceof AppError && err.code === 'NOT_FOUND' ? new AppError('NOT_FOUND', `No guest task ${taskId}.`) : err;
   });
+  // A task of a version the person has left (delete_guest_progress moved them on) is no longer theirs to act on.
+  if (row.dashboard_id !== person.dashboardId) throw new AppError('NOT_FOUND', `No guest task ${taskId}.`);
   return { person, dashboardId: row.dashboard_id, definitionId: row.definition_id };
 }
 
@@ -149,13 +151,17 @@ export async function operate(ctx: ActionContext, taskId: number, op: Exclude<Op
   return { person, board, before, settled, task: board.task(taskId)! };
 }
 
-/** delete_guest_progress: every row of the person's version back to `Locked` (event `reset`), then the rules unlock the start again. */
-export function resetBoard(ctx: ActionContext, board: Board, reason: string): void {
+/**
+ * delete_guest_progress: every row of the person's version back to `Locked`
+ * (event `reset`), then the rules unlock the start again, unless the person is
+ * leaving this version (`unlock: false`): a board left behind stays all `Locked`.
+ */
+export function resetBoard(ctx: ActionContext, board: Board, reason: string, opts: { unlock: boolean } = { unlock: true }): void {
   for (const g of board.groups) {
     for (const t of board.tasks.get(g.id) ?? []) if (t.status !== 'Locked') fire(ctx, guestTaskMachine, t, 'reset', { reason });
     if (g.status !== 'Locked') fire(ctx, taskGroupMachine, g, 'reset', { reason });
   }
-  settle(ctx, board, apply(board.state(), 'reset'));
+  if (opts.unlock) settle(ctx, board, apply(board.state(), 'reset'));
 }
 
 /** Creates a person's rows for a dashboard version (all `Locked`, event `created`), then unlocks the start. */

@@ -51,10 +51,21 @@ export function refuse(issues: Issue[], what: string): void {
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 
 /**
+ * Serialises version allocation of one definition (`max(version) + 1`): an
+ * advisory lock per tenant and key, held until commit, so concurrent edits of
+ * the same definition publish consecutive versions instead of colliding on the
+ * unique (tenant, key, version) index.
+ */
+async function lockVersions(db: Sql, kind: 'workflow' | 'ticket', tenantId: number, key: string): Promise<void> {
+  await db.sql('select pg_advisory_xact_lock(hashtext(?), ?)', [`workflows.${kind}-version:${key}`, tenantId]);
+}
+
+/**
  * Publishes `spec` as version 1 of a new workflow (no `key`) or the next
  * version of `key`, with its tasks and transitions. Returns the new version's id.
  */
 export async function publishWorkflow(db: Sql, tenantId: number, userId: number | null, spec: WorkflowSpec, key?: string): Promise<number> {
+  if (key !== undefined) await lockVersions(db, 'workflow', tenantId, key);
   const [wf] = await db.sql<{ id: number }>(
     `with n as (select nextval(pg_get_serial_sequence('workflow_definition', 'id'))::int as id)
      insert into workflow_definition (id, tenant_id, wf_key, version, title, description, ext_ref, fields, display_layout, created_by)
@@ -244,6 +255,7 @@ export function ticketIssues(spec: Pick<TicketSpec, 'fields'>): Issue[] {
 }
 
 export async function publishTicket(db: Sql, tenantId: number, userId: number | null, spec: TicketSpec, wfKey: string, key?: string): Promise<number> {
+  if (key !== undefined) await lockVersions(db, 'ticket', tenantId, key);
   const [row] = await db.sql<{ id: number }>(
     `with n as (select nextval(pg_get_serial_sequence('ticket_definition', 'id'))::int as id)
      insert into ticket_definition (id, tenant_id, ticket_key, version, title, description, ext_ref, wf_key, fields, company_role_access, edit_layout, display_layout, created_by)

@@ -99,10 +99,21 @@ export function transformIssues(expr: string, path: string): Issue[] {
   }
 }
 
-/** Applies a JSONata transform (none = the data itself); undefined results become null. */
+/**
+ * Bounds on one transform's evaluation, with jsonata's own guardrails
+ * (`timeout`, `stack`, `sequence` options of `jsonata(expr, options)`): a
+ * transform that runs longer, recurses deeper or builds a longer sequence is
+ * stopped with an error (D1012, D1011, D2015), which fails its task like any
+ * other transform error. The timeout is checked at every evaluation step, so a
+ * runaway expression (endless recursion, huge ranges mapped) cannot hold a
+ * worker. Expressions themselves are at most 10,000 characters (the door's schema).
+ */
+export const TRANSFORM_LIMITS = { timeout: 1_000, stack: 200, sequence: 100_000 } as const;
+
+/** Applies a JSONata transform (none = the data itself) within TRANSFORM_LIMITS; undefined results become null. */
 export async function transform(expr: string | null | undefined, data: unknown): Promise<unknown> {
   if (!expr) return data;
-  const out: unknown = await jsonata(expr).evaluate(data);
+  const out: unknown = await jsonata(expr, { ...TRANSFORM_LIMITS }).evaluate(data);
   // JSONata's results are null-prototype objects and tagged arrays: keep plain JSON.
   return out === undefined ? null : (JSON.parse(JSON.stringify(out)) as unknown);
 }

@@ -107,7 +107,7 @@ export async function taskById(db: Sql, tenantId: number, id: number): Promise<T
 const TICKET_SELECT = `
   select tk.id, tk.ticket_definition_id, tk.workflow_instance_id, tk.data, tk.created_by, cu.email as submitter, tk.created_at, tk.updated_at,
          d.title, d.version, d.ticket_key, d.ext_ref, d.fields,
-         wi.status, wi.hold_reason, wi.data as workflow_data, wi.workflow_definition_id, wd.title as workflow_title, wd.version as workflow_version, ct.task_key as current_task
+         wi.status, wi.hold_reason, wi.data as workflow_data, wi.workflow_definition_id, wd.title as workflow_title, wd.version as workflow_version, wd.ext_ref as workflow_ext_ref, ct.task_key as current_task
     from ticket_instance tk
     join ticket_definition d on d.id = tk.ticket_definition_id
     join workflow_instance wi on wi.id = tk.workflow_instance_id
@@ -135,6 +135,7 @@ interface TicketRow {
   workflow_definition_id: number;
   workflow_title: string;
   workflow_version: number;
+  workflow_ext_ref: unknown;
   current_task: string | null;
 }
 
@@ -157,6 +158,7 @@ const ticketView = (t: TicketRow) => ({
     definitionId: t.workflow_definition_id,
     title: t.workflow_title,
     version: t.workflow_version,
+    ext_ref: t.workflow_ext_ref,
     status: t.status,
     currentTask: t.current_task,
     holdReason: t.hold_reason,

@@ -136,6 +136,10 @@ function fieldFor(q: Question, disabled: boolean): { el: HTMLElement; value: () 
       const el = h('select', { disabled }, h('option', { value: '' }, '—'), h('option', { value: 'true', selected: r === true }, 'Yes'), h('option', { value: 'false', selected: r === false }, 'No'));
       return { el, value: () => (el.value === '' ? undefined : el.value === 'true') };
     }
+    case 'agreement': {
+      const el = h('input', { type: 'checkbox', checked: r === true, disabled });
+      return { el: h('label', null, el, ' I accept'), value: () => (el.checked ? true : undefined) };
+    }
     case 'number': {
       const el = h('input', { type: 'number', value: typeof r === 'number' ? String(r) : '', disabled });
       return { el, value: () => (el.value === '' ? undefined : Number(el.value)) };

@@ -2,7 +2,7 @@ import { ApiError } from '../../../console/api.js';
 import { errorBox, pageHeader, read, refreshOn, submit, type Ctx, type View } from '../../../console/context.js';
 import { emptyRow, fmtDateTime, h, jsonDetails, replace } from '../../../console/dom.js';
 import { dataForm, dataList, status, unwrapIssues } from './forms.js';
-import type { TicketDetail, TicketRow as Ticket, TicketType } from './types.js';
+import type { ExtRef, TicketDetail, TicketRow as Ticket, TicketType } from './types.js';
 
 /** The user's page: submit a ticket of a type they may use (form from the type's fields), and their tickets. */
 export function ticketsPage(ctx: Ctx): View {
@@ -61,6 +61,27 @@ export function ticketsPage(ctx: Ctx): View {
   return { el, dispose: stop };
 }
 
+/** Whether a reference's URI may be a link: only http and https (never javascript:, data: and the like). */
+export function linkable(uri: string): boolean {
+  try {
+    const u = new URL(uri);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** A definition's external references: each label links to its URI when that is http/https, else the URI is shown as text. */
+function extRefList(refs: ExtRef[] | null | undefined, id: string): HTMLElement | null {
+  if (!refs?.length) return null;
+  return h('ul', { class: 'ext-refs', id },
+    ...refs.map((r) => h('li', null,
+      linkable(r.uri) ? h('a', { href: r.uri, target: '_blank', rel: 'noopener noreferrer' }, r.label) : h('span', null, r.label, ' ', h('code', null, r.uri)),
+      r.desc ? h('span', { class: 'muted' }, ` — ${r.desc}`) : null,
+    )),
+  );
+}
+
 /** One ticket with its workflow's progress (tasks and history). */
 export function ticketPage(ctx: Ctx, params: string[]): View {
   const body = h('div', null, 'Loading…');
@@ -71,8 +92,8 @@ export function ticketPage(ctx: Ctx, params: string[]): View {
         body,
         pageHeader(`Ticket #${t.id}: ${t.title}`, h('span', null, status(t.status), ` workflow ${t.workflow.title} v${t.workflow.version}`, t.workflow.holdReason ? ` — ${t.workflow.holdReason}` : '')),
         h('div', { class: 'grid3' },
-          h('section', { class: 'card' }, h('h2', null, 'Data'), dataList(t.data), h('h2', null, 'Steps'), h('ol', { class: 'steps' }, ...t.steps.map((s) => h('li', { class: s.key === t.workflow.currentTask ? 'current' : '' }, `${s.title} (${s.taskType})`)))),
-          h('section', { class: 'card' }, h('h2', null, 'Tasks'), h('table', { class: 'table', id: 'ticket-tasks' }, h('thead', null, h('tr', null, h('th', null, 'task'), h('th', null, 'status'), h('th', null, 'assignee'), h('th', null, 'output'))), h('tbody', null, ...t.tasks.map((x) => h('tr', { 'data-task': x.id }, h('td', null, x.title), h('td', null, status(x.status)), h('td', null, x.assignee ?? '—'), h('td', null, x.error ? `${x.error.code}: ${x.error.message}` : x.output ? JSON.stringify(x.output) : '—')))))),
+          h('section', { class: 'card' }, h('h2', null, 'Data'), dataList(t.data), t.ext_ref?.length || t.workflow.ext_ref?.length ? h('h2', null, 'References') : null, extRefList([...(t.ext_ref ?? []), ...(t.workflow.ext_ref ?? [])], 'ticket-refs'), h('h2', null, 'Steps'), h('ol', { class: 'steps' }, ...t.steps.map((s) => h('li', { class: s.key === t.workflow.currentTask ? 'current' : '' }, `${s.title} (${s.taskType})`)))),
+          h('section', { class: 'card' }, h('h2', null, 'Tasks'), h('table', { class: 'table', id: 'ticket-tasks' }, h('thead', null, h('tr', null, h('th', null, 'task'), h('th', null, 'status'), h('th', null, 'assignee'), h('th', null, 'output'))), h('tbody', null, ...t.tasks.map((x) => h('tr', { 'data-task': x.id }, h('td', null, x.title, extRefList(x.ext_ref, `task-refs-${x.id}`)), h('td', null, status(x.status)), h('td', null, x.assignee ?? '—'), h('td', null, x.error ? `${x.error.code}: ${x.error.message}` : x.output ? JSON.stringify(x.output) : '—')))))),
         ),
         jsonDetails('History', t.history),
       );

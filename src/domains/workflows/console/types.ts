@@ -12,8 +12,16 @@ export interface TicketType {
   company_role_access: string[];
 }
 
+/** An external reference of a definition: a label, an optional description and a URI (only http/https ones are shown as links). */
+export interface ExtRef {
+  label: string;
+  desc?: string;
+  uri: string;
+}
+
 export interface TaskRow {
   id: number;
+  ext_ref?: ExtRef[] | null;
   title: string;
   description: string | null;
   taskType: string;
@@ -32,12 +40,13 @@ export interface TaskRow {
 
 export interface TicketRow {
   id: number;
+  ext_ref?: ExtRef[] | null;
   title: string;
   status: string;
   data: unknown;
   submitter: string | null;
   createdAt: string;
-  workflow: { title: string; version: number; currentTask: string | null; holdReason: string | null };
+  workflow: { title: string; version: number; currentTask: string | null; holdReason: string | null; ext_ref?: ExtRef[] | null };
 }
 
 export interface TicketDetail extends TicketRow {
