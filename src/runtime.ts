@@ -101,7 +101,7 @@ export interface WebHandle {
 /** HTTP + websocket on one port. Results arrive from workers over the feed bus. */
 export async function startWeb(rt: Runtime, opts: { port?: number; host?: string } = {}): Promise<WebHandle> {
   const waiters = new Waiters();
-  const tasks = new Submissions(rt.registry, rt.outbox, rt.bus, new Backpressure(rt.queues, rt.config.maxBacklog, rt.config.backlogRefreshMs), rt.log);
+  const tasks = new Submissions(rt.registry, rt.outbox, rt.bus, new Backpressure(rt.queues, rt.config.maxBacklog, rt.config.backlogRefreshMs), rt.log, rt.metrics);
   const gateway = new Gateway({ orm: rt.orm, accounts: rt.accounts, config: rt.config, log: rt.log });
   const relay = (m: FeedMessage) => {
     gateway.deliver(m);

@@ -17,7 +17,7 @@ export async function runWorkerProcess(kinds: readonly WorkerKind[]): Promise<vo
   const tracing = startTracing(config, `worker:${kinds.join('+')}`);
   const rt = await openRuntime(config, log);
   const workers = await startWorkers(rt, kinds);
-  const metrics = config.metricsPort === null ? null : await serveMetrics(rt.metrics, config.metricsPort, config.host);
+  const metrics = config.metricsPort === null ? null : await serveMetrics(rt.metrics, config.metricsPort, config.host, log);
   log.info({ kinds, concurrency: config.workerConcurrency, metricsPort: metrics?.port ?? null }, 'workers ready');
   stop = async () => {
     await metrics?.close();

@@ -28,7 +28,7 @@ export class Metrics {
   readonly registry = new Registry();
   readonly httpRequests = new Counter({ name: 'bureau_http_requests_total', help: 'HTTP requests by method, route and status.', labelNames: ['method', 'route', 'status'] as const, registers: [this.registry] });
   readonly httpDuration = new Histogram({ name: 'bureau_http_request_duration_seconds', help: 'HTTP request duration by method and route.', labelNames: ['method', 'route'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly tasks = new Counter({ name: 'bureau_tasks_total', help: 'Tasks finished by a worker of this process, by action and final status.', labelNames: ['action', 'status'] as const, registers: [this.registry] });
+  readonly tasks = new Counter({ name: 'bureau_tasks_total', help: 'Tasks finished in this process (by a worker, or cancelled by the web process), by action and final status.', labelNames: ['action', 'status'] as const, registers: [this.registry] });
   readonly taskLatency = new Histogram({ name: 'bureau_task_latency_seconds', help: 'Time from a task entering its queue (or its timer firing) to its result being stored, by action.', labelNames: ['action'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly feedLag = new Histogram({ name: 'bureau_feed_lag_seconds', help: 'Time from a task finishing to its result reaching this web process for its websockets.', buckets: LATENCY_BUCKETS, registers: [this.registry] });
 
@@ -92,8 +92,14 @@ export class Metrics {
   }
 }
 
-/** `GET /metrics` on a port of its own (worker processes: METRICS_PORT). */
-export async function serveMetrics(metrics: Metrics, port: number, host: string): Promise<{ port: number; close(): Promise<void> }> {
+/**
+ * `GET /metrics` on a port of its own (worker processes: METRICS_PORT). When the
+ * port is taken (several worker processes on one host given the same
+ * METRICS_PORT), it logs a warning naming the port and returns null: the
+ * process runs on without metrics, never crashes over them. Any other listen
+ * error is thrown. docs/operations.md: one port per process.
+ */
+export async function serveMetrics(metrics: Metrics, port: number, host: string, log?: Pick<Logger, 'warn'>): Promise<{ port: number; close(): Promise<void> } | null> {
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404).end();
@@ -104,7 +110,21 @@ export async function serveMetrics(metrics: Metrics, port: number, host: string)
       (err: Error) => res.writeHead(500).end(err.message),
     );
   });
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const warn = (obj: object, msg: string) => (log ? log.warn(obj, msg) : console.warn(msg));
+  const listening = await new Promise<boolean>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EADDRINUSE') return reject(err);
+      warn(
+        { port, host, err: err.message },
+        `METRICS_PORT ${port} is already in use on ${host} (another process serves its metrics there): this process runs without a metrics endpoint; give each process its own METRICS_PORT (docs/operations.md)`,
+      );
+      resolve(false);
+    });
+    server.listen(port, host, () => resolve(true));
+  });
+  if (!listening) return null;
+  // Errors after listening (none expected) are logged, never thrown at the process.
+  server.on('error', (err) => warn({ port, err: err.message }, `metrics endpoint on port ${port}: ${err.message}`));
   return {
     port: (server.address() as AddressInfo).port,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -32,12 +32,14 @@ export type FinishEvent = keyof typeof FINISHING;
  * the owner's feed entry: its counter is taken only when the task moved (seq
  * allocation as in `feed-entries.ts`). The entry's task carries `finishedAt`
  * (the row's `finished_at`), so a replayed result says when it happened.
+ * `finished_at` is `clock_timestamp()`, the instant the statement runs: `now()`
+ * would be the start of the worker's transaction, before the action ran.
  */
 function finishSql(event: FinishEvent): { system: Statement; user: Statement } {
   const { to, from } = taskSql[event];
   const attempt = FINISHING[event] ? ', attempts = attempts + 1, started_at = coalesce(started_at, now())' : '';
   const update = (result: string, error: string, id: string) =>
-    `update task set status = ${to}, result = ${result}::jsonb, error = ${error}::jsonb, finished_at = now()${attempt} where id = ${id} and ${from()} returning id, finished_at`;
+    `update task set status = ${to}, result = ${result}::jsonb, error = ${error}::jsonb, finished_at = clock_timestamp()${attempt} where id = ${id} and ${from()} returning id, finished_at`;
   return {
     system: { name: `bureau_finish_${event}_system`, text: update('$1', '$2', '$3') },
     user: {

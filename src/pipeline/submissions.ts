@@ -93,6 +93,8 @@ export class Submissions {
     private readonly bus: FeedBus,
     private readonly backpressure: Backpressure | null = null,
     private readonly log: Logger | null = null,
+    /** This process's metrics: a task cancelled here is counted in `bureau_tasks_total` like a worker's. */
+    private readonly metrics: { taskFinished(action: string, status: string, enqueuedAt: number | undefined): void } | null = null,
   ) {}
 
   /**
@@ -187,13 +189,15 @@ export class Submissions {
 
   /** Cancels a task still waiting in its queue; 409 once it runs or has finished. */
   async cancel(em: EntityManager, actor: Actor, id: number) {
-    const message = await em.transactional(async (txEm) => {
+    const { moved, message, action } = await em.transactional(async (txEm) => {
       const tem = txEm as EntityManager;
       const [t] = await sql<TaskRecord>(tem, 'select * from task where id = ? and tenant_id = ? for update', [id, actor.tenantId]);
       if (!t || !canSee(actor, t)) throw new AppError('NOT_FOUND', `No task ${id}.`);
       if (!taskMay('cancel', t.status)) throw new AppError('CONFLICT', `Task ${id} is ${t.status}; only a ${taskMachine.events.cancel.from.join(' or ')} task can be cancelled.`, { status: t.status });
-      return (await finishTask(tem, t, 'cancel', { error: { code: 'CONFLICT', message: 'Cancelled before it ran.' } })).message;
+      const { moved, message } = await finishTask(tem, t, 'cancel', { error: { code: 'CONFLICT', message: 'Cancelled before it ran.' } });
+      return { moved, message, action: t.action };
     });
+    if (moved) this.metrics?.taskFinished(action, taskMachine.events.cancel.to, undefined);
     if (message) await this.bus.publish([message]).catch(() => undefined);
     return this.get(em, actor, id);
   }

@@ -66,8 +66,39 @@ describe('Prometheus metrics', () => {
     }
   });
 
+  it('counts a task cancelled by the web process as cancelled', async () => {
+    const before = await scrape(b.url);
+    await b.stopWorkers();
+    try {
+      const queued = await b.post({ token: admin, task: { action: 'create_customer', data: { name: 'Cancelled Metered' } } });
+      const cancelled = await b.post({ token: admin, task: { action: 'cancel_task', data: { id: queued.body.task.id } } });
+      assert.equal(cancelled.body.status, 'cancelled');
+    } finally {
+      await b.startWorkers();
+    }
+    const after = await scrape(b.url);
+    const moved = (sample: string) => (after.get(sample) ?? 0) - (before.get(sample) ?? 0);
+    assert.equal(moved('bureau_tasks_total{action="create_customer",status="cancelled"}'), 1);
+  });
+
+  it('a second metrics server on a taken port logs a warning naming the port and runs on without one', async () => {
+    const first = await serveMetrics(b.rt.metrics, 0, '127.0.0.1');
+    assert.ok(first);
+    const warnings: { obj: object; msg: string }[] = [];
+    try {
+      const second = await serveMetrics(b.rt.metrics, first.port, '127.0.0.1', { warn: ((obj: object, msg: string) => warnings.push({ obj, msg })) as never });
+      assert.equal(second, null);
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!.msg, new RegExp(`METRICS_PORT ${first.port} is already in use`));
+      // The first one still answers.
+      assert.equal((await fetch(`http://127.0.0.1:${first.port}/metrics`)).status, 200);
+    } finally {
+      await first.close();
+    }
+  });
+
   it('serves the same metrics on a port of its own for worker processes (METRICS_PORT)', async () => {
-    const server = await serveMetrics(b.rt.metrics, 0, '127.0.0.1');
+    const server = (await serveMetrics(b.rt.metrics, 0, '127.0.0.1'))!;
     try {
       const m = await scrape(`http://127.0.0.1:${server.port}`);
       assert.ok((m.get('bureau_tasks_total{action="create_customer",status="succeeded"}') ?? 0) >= 1);
