@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { DEMO_PASSWORD, startTestBureau, type TestBureau } from '../helpers/bureau.js';
+import { CHROMIUM_ARGS, chromiumOrSkip } from '../helpers/browser.js';
 
 /**
  * The bookings pages of the console in real Chromium: the requester's "My
@@ -10,9 +11,7 @@ import { DEMO_PASSWORD, startTestBureau, type TestBureau } from '../helpers/bure
  * the overlap shown and refused) and the users page (disable ends the user's
  * console session at once). `SCREENSHOTS_DIR=docs/screenshots` also saves them.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = process.env.SCREENSHOTS_DIR;
-const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 interface Session {
   context: BrowserContext;
@@ -25,9 +24,10 @@ describe('the console for bookings (seed 004)', function () {
   let b: TestBureau;
   let browser: Browser;
 
-  before(async () => {
+  before(async function () {
+    const executablePath = chromiumOrSkip(this);
     b = await startTestBureau();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
     if (SHOTS) mkdirSync(SHOTS, { recursive: true });
   });
   after(async () => {

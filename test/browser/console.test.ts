@@ -5,15 +5,14 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { createLogger } from '../../src/infra/logger.js';
 import { openRuntime, startWeb, type Runtime, type WebHandle } from '../../src/runtime.js';
 import { DEMO_PASSWORD, startTestBureau, type TestBureau } from '../helpers/bureau.js';
+import { CHROMIUM_ARGS, chromiumOrSkip } from '../helpers/browser.js';
 
 /**
  * The console in real Chromium (Debian's `chromium`, driven by playwright-core)
  * against a running bureau under its strict CSP. `SCREENSHOTS_DIR=docs/screenshots`
  * (`npm run screenshots`) also saves the main views as PNGs.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = process.env.SCREENSHOTS_DIR;
-const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 interface Session {
   context: BrowserContext;
@@ -29,9 +28,10 @@ describe('the browser console', function () {
   const sessions: Session[] = [];
   let restarted: { rt: Runtime; web: WebHandle } | null = null;
 
-  before(async () => {
+  before(async function () {
+    const executablePath = chromiumOrSkip(this);
     b = await startTestBureau();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
     if (SHOTS) mkdirSync(SHOTS, { recursive: true });
   });
   after(async () => {

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DEMO_PASSWORD, startTestBureau, type TestBureau } from '../helpers/bureau.js';
+import { CHROMIUM_ARGS, chromiumOrSkip } from '../helpers/browser.js';
 
 /**
  * The guest onboarding pages in real Chromium under the console's CSP: the
@@ -10,9 +11,7 @@ import { DEMO_PASSWORD, startTestBureau, type TestBureau } from '../helpers/bure
  * list and request for information, the provider admin's dashboard editor.
  * `SCREENSHOTS_DIR=docs/screenshots` also saves them as PNGs.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = process.env.SCREENSHOTS_DIR;
-const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 describe('the guest onboarding console pages', function () {
   this.timeout(90_000);
@@ -20,9 +19,10 @@ describe('the guest onboarding console pages', function () {
   let browser: Browser;
   const problems: string[] = [];
 
-  before(async () => {
+  before(async function () {
+    const executablePath = chromiumOrSkip(this);
     b = await startTestBureau();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
     if (SHOTS) mkdirSync(SHOTS, { recursive: true });
   });
   after(async () => {

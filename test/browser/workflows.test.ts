@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DEMO_PASSWORD, startTestBureau, type TestBureau } from '../helpers/bureau.js';
+import { CHROMIUM_ARGS, chromiumOrSkip } from '../helpers/browser.js';
 
 /**
  * The workflows console pages in real Chromium (Debian's `chromium` through
@@ -11,9 +12,7 @@ import { DEMO_PASSWORD, startTestBureau, type TestBureau } from '../helpers/bure
  * schema, the ticket admin sees the tickets and tasks, the designer gets each
  * validation issue by its path. `SCREENSHOTS_DIR=docs/screenshots` saves them.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = process.env.SCREENSHOTS_DIR;
-const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 describe('the workflows console pages', function () {
   this.timeout(90_000);
@@ -22,9 +21,10 @@ describe('the workflows console pages', function () {
   const problems: string[] = [];
   let ticketId = 0;
 
-  before(async () => {
+  before(async function () {
+    const executablePath = chromiumOrSkip(this);
     b = await startTestBureau();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
     if (SHOTS) mkdirSync(SHOTS, { recursive: true });
   });
   after(async () => {
