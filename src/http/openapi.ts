@@ -72,6 +72,14 @@ function feedSchemas(): Record<string, Schema> {
         { type: 'object', title: 'result', required: ['type', 'task'], properties: { type: { const: 'result' }, seq: { type: 'integer' }, task: ref('FeedTask') } },
         { type: 'object', title: 'notice', required: ['type', 'seq', 'notice'], properties: { type: { const: 'notice' }, seq: { type: 'integer' }, notice: { type: 'object' } } },
         { type: 'object', title: 'error', required: ['type', 'error'], properties: { type: { const: 'error' }, error: ref('Error') } },
+        {
+          type: 'object',
+          title: 'session_ended',
+          description:
+            'Live only (no `seq`, never replayed): the user\'s sessions ended (`account_disabled`: an admin disabled the account; `password_changed`: every other session of a user who changed their password). Bureau then closes the connection with code 4401, as for a bad token: log in again.',
+          required: ['type', 'reason'],
+          properties: { type: { const: 'session_ended' }, reason: { type: 'string', enum: ['account_disabled', 'password_changed'] } },
+        },
       ],
     },
   };
@@ -88,11 +96,14 @@ export function openApiDocument(registry: Registry): Schema {
     const properties: Record<string, Schema> = { action: { const: a.name }, data: ref(`${id}Data`), key: { type: 'string', minLength: 1, maxLength: 200, description: 'Idempotency key: the same key from the same user gives the first task back.' } };
     // The seed-001 login shape: `name`/`password` on `task` itself.
     if (a.name === 'login') Object.assign(properties, { name: { type: 'string' }, password: { type: 'string' } });
+    // The door parses a missing `data` as `{}`: an action whose schema requires a field answers 400 without it.
+    const needsData = ((schemas[`${id}Data`] as { required?: unknown[] }).required ?? []).length > 0;
+    const required = !needsData ? { required: ['action'] } : a.name === 'login' ? { required: ['action'], oneOf: [{ required: ['data'] }, { required: ['name', 'password'] }] } : { required: ['action', 'data'] };
     schemas[`${id}Task`] = {
       type: 'object',
       title: a.name,
       description: `${a.summary}\n\nRoles: ${a.roles === 'public' ? 'anyone' : a.roles.join(', ')}. ${a.mode === 'inline' ? 'Answered inline (200).' : 'Queued (202), result on `/ws`.'}`,
-      required: ['action'],
+      ...required,
       properties,
       additionalProperties: false,
       examples: [{ action: a.name, data: a.example }],
@@ -193,6 +204,31 @@ export function openApiDocument(registry: Registry): Schema {
           description:
             'Upgrade to a websocket. Send `FeedHello` first; bureau answers `hello`, replays every stored entry with `seq` > `after` in order, then sends new ones as they finish (`FeedMessage`). Each `seq` comes once per connection. After a drop, reconnect with `after` = the last `seq` seen: nothing is lost. A refused hello is an `error` message and close code 4401 (token) or 4400.',
           responses: { '101': { description: 'Switching Protocols: then `FeedHello` from the client, `FeedMessage`s from bureau.', content: { 'application/json': { schema: ref('FeedMessage') } } } },
+        },
+      },
+      '/api/v1/callbacks/{token}': {
+        post: {
+          operationId: 'workflowCallback',
+          summary: 'An ASYNC_ACTION task\'s single-use callback (workflows)',
+          description:
+            'The URL a workflow\'s ASYNC_ACTION call carried. No session: the token is the credential (single use, valid until its task\'s deadline). Any JSON body (or none) is the outcome; bureau records a `record_action_outcome` system task for it and answers 202 at once.',
+          parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string', pattern: '^[\\w-]{20,200}$' } }],
+          requestBody: { required: false, content: { 'application/json': { schema: { description: 'Any JSON value: the outcome\'s body.' } } } },
+          responses: {
+            '202': json({ type: 'object', required: ['accepted'], properties: { accepted: { const: true } } }, 'Accepted: the outcome is applied by the task it recorded.'),
+            ...errorResponses([400, 404, 410, 413, 415]),
+          },
+        },
+      },
+      '/i/assets/{file}': {
+        get: {
+          operationId: 'invitationAsset',
+          summary: 'The invitation pages\' stylesheet and script',
+          parameters: [{ name: 'file', in: 'path', required: true, schema: { type: 'string', enum: ['invite.css', 'accept.js'] } }],
+          responses: {
+            '200': { description: 'The file (cached 5 minutes).', content: { 'text/css': { schema: { type: 'string' } }, 'text/javascript': { schema: { type: 'string' } } } },
+            ...errorResponses([404]),
+          },
         },
       },
       '/i/{token}': {

@@ -51,6 +51,32 @@ describe('OpenAPI document', () => {
     assert.notEqual(check('Envelope', { task: { action: 'no_such_action', data: {} } }), null);
   });
 
+  it('requires task.data exactly when the action\'s schema has required fields (the door answers 400 without it)', () => {
+    // create_customer requires `name`: no data is refused, as the server refuses it.
+    assert.notEqual(check('Envelope', { task: { action: 'create_customer' } }), null);
+    assert.equal(check('Envelope', { task: { action: 'create_customer', data: { name: 'X' } } }), null);
+    for (const action of publicActions) {
+      const data = (doc.components as { schemas: Record<string, { required?: string[] }> }).schemas[`${pascal(action.name)}Data`]!;
+      if ((data.required ?? []).length === 0) assert.equal(check('Envelope', { task: { action: action.name } }), null, `${action.name} needs no data`);
+      else if (action.name !== 'login') assert.notEqual(check('Envelope', { task: { action: action.name } }), null, `${action.name} needs data`);
+    }
+    // login: `data`, or the seed's `name`/`password` on the task, not neither.
+    assert.notEqual(check('Envelope', { task: { action: 'login' } }), null);
+    assert.equal(check('Envelope', { task: { action: 'login', name: 'a@b.test', password: 'pw' } }), null);
+  });
+
+  it('describes the workflow callback, the invitation assets and the session_ended feed message', () => {
+    const paths = doc.paths as Record<string, Record<string, { responses: Record<string, unknown>; parameters?: { name: string }[] }>>;
+    const callback = paths['/api/v1/callbacks/{token}']!.post!;
+    assert.deepEqual(Object.keys(callback.responses).sort(), ['202', '400', '404', '410', '413', '415']);
+    assert.equal(callback.parameters![0]!.name, 'token');
+    const asset = paths['/i/assets/{file}']!.get!;
+    assert.deepEqual(Object.keys(asset.responses).sort(), ['200', '404']);
+    assert.equal(check('FeedMessage', { type: 'session_ended', reason: 'account_disabled' }), null);
+    assert.equal(check('FeedMessage', { type: 'session_ended', reason: 'password_changed' }), null);
+    assert.notEqual(check('FeedMessage', { type: 'session_ended' }), null);
+  });
+
   it('lists every error code and describes the /ws feed', () => {
     const schemas = (doc.components as { schemas: Record<string, { properties?: Record<string, { enum?: string[] }> }> }).schemas;
     assert.ok(schemas.Error!.properties!.code!.enum!.includes('VALIDATION_FAILED'));
