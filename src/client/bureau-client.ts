@@ -5,9 +5,10 @@ import { FeedClient, type FeedClientOptions, type FeedTask, type SocketFactory }
  * A typed client of bureau for Node and the browser: `login`, then
  * `act(action, data)`, which posts the action and resolves with its result
  * from the feed (or throws `BureauError` with the catalogued code). Each `act`
- * carries an idempotency key (`task.key`): a POST that failed on the way (no
- * answer, 502/503/504, 429) is sent again with the same key, so the task is
- * recorded once. The feed resumes from its last `seq` after a drop.
+ * carries an idempotency key (`task.key`): a queued action's POST that failed
+ * on the way (no answer, 502/503/504, 429) is sent again with the same key, so
+ * the task is recorded once; an inline action (which ignores the key) only
+ * after a 429 or 503, answered before it ran (see `submit`). The feed resumes from its last `seq` after a drop.
  *
  * In Node import it from `bureau/client` (`src/client/node.ts`: websockets
  * through `ws`); in a browser bundle the same path gives `src/client/index.ts`
@@ -41,7 +42,7 @@ export interface BureauClientOptions {
   socket?: SocketFactory;
   /** How long `act` waits for a result on the feed before asking `GET /api/v1/tasks/:id` (default 30 s). */
   resultTimeoutMs?: number;
-  /** Times a POST is sent again, with the same key, after no answer or a 429/502/503/504 (default 3). */
+  /** Times a POST is sent again, with the same key, after no answer or a 429/502/503/504 (default 3; inline actions only after 429/503, see `submit`). */
   retries?: number;
   /** First pause between those tries (default 250 ms, doubling; a `Retry-After` is honoured). */
   retryDelayMs?: number;
@@ -54,6 +55,8 @@ export interface BureauClientOptions {
 export type Reply = { status: number; body: any; headers: { get(name: string): string | null } };
 
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
+/** bureau's refusals before an action runs (rate limit, back-pressure, not ready): safe to send again whatever the action. */
+const REFUSED_BEFORE_RUNNING = new Set([429, 503]);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const newKey = () => `c-${globalThis.crypto.randomUUID()}`;
 
@@ -71,6 +74,8 @@ export class BureauClient {
   private feedClient: FeedClient | null = null;
   private feedOpening: Promise<FeedClient> | null = null;
   private readonly base: string;
+  /** Each action's mode (`queued`, `inline`) from `GET /api/v1/actions`, read once when a retry needs it. */
+  private modes: Map<string, string> | null = null;
 
   constructor(private readonly opts: BureauClientOptions) {
     this.base = opts.url.replace(/\/+$/, '');
@@ -117,27 +122,69 @@ export class BureauClient {
     return { status: res.status, body, headers: res.headers };
   }
 
-  /** `send` with the idempotency key, again after no answer or a retryable status. */
+  /**
+   * `send` with the idempotency key, again after no answer or a retryable
+   * status when that is safe. A queued action's key makes its task single, so it
+   * is sent again after no answer or a 429/502/503/504. An inline action
+   * (login, cancel_task, change_password...) runs in the web process and
+   * ignores the key: it is sent again only after a 429 or 503, bureau's refusals
+   * before anything ran; after no answer or a 502/504 it may have run, so the
+   * reply (or a `BureauError` with `details.mayHaveRun`) is returned as it is.
+   * The mode comes from `GET /api/v1/actions` (each entry's `mode`), read once.
+   */
   async submit(action: string, data: unknown, key = newKey()): Promise<Reply> {
     const retries = this.opts.retries ?? 3;
     let delay = this.opts.retryDelayMs ?? 250;
+    let reply: Reply | null = null;
+    let failure: unknown = null;
+    let post = true;
     for (let attempt = 0; ; attempt++) {
-      let reply: Reply | null = null;
-      let failure: unknown = null;
-      try {
-        reply = await this.send(action, data, { key });
-      } catch (err) {
-        failure = err;
+      if (post) {
+        reply = null;
+        failure = null;
+        try {
+          reply = await this.send(action, data, { key });
+        } catch (err) {
+          failure = err;
+        }
+        if (reply && !RETRY_STATUS.has(reply.status)) return reply;
       }
-      if (reply && !RETRY_STATUS.has(reply.status)) return reply;
-      if (attempt >= retries) {
+      // Refused before running (429, 503): any action may go again. Otherwise only a queued one.
+      const mode = reply && REFUSED_BEFORE_RUNNING.has(reply.status) ? 'queued' : await this.modeOf(action);
+      const giveUp = (mayHaveRun: boolean): Reply => {
         if (reply) return reply;
-        throw new BureauError('UNAVAILABLE', `bureau does not answer: ${(failure as Error).message}`, undefined, 0);
-      }
+        throw new BureauError(
+          'UNAVAILABLE',
+          mayHaveRun
+            ? `bureau did not answer ${action}, an inline action that may have run: not sent again (${(failure as Error).message})`
+            : `bureau does not answer: ${(failure as Error).message}`,
+          mayHaveRun ? { mayHaveRun: true, action } : undefined,
+          0,
+        );
+      };
+      if (mode === 'inline') return giveUp(true);
+      if (attempt >= retries) return giveUp(mode === null);
       const retryAfter = Number(reply?.headers.get('retry-after'));
       await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : delay);
       delay *= 2;
+      // Mode unknown (the catalogue did not answer either): ask again after the pause before posting again.
+      post = mode !== null;
     }
+  }
+
+  /** 'queued' or 'inline' as `GET /api/v1/actions` lists the action ('inline' if it is not listed); null when that does not answer. */
+  private async modeOf(action: string): Promise<'queued' | 'inline' | null> {
+    if (!this.modes) {
+      try {
+        const res = await fetch(`${this.base}/api/v1/actions`, { headers: { accept: 'application/json' } });
+        if (!res.ok) return null;
+        const body = (await res.json()) as { actions?: { name: string; mode: string }[] };
+        this.modes = new Map((body.actions ?? []).map((a) => [a.name, a.mode]));
+      } catch {
+        return null;
+      }
+    }
+    return this.modes.get(action) === 'queued' ? 'queued' : 'inline';
   }
 
   /** The signed-in user's feed, opened on first use (`act` opens it before its first POST). */

@@ -104,4 +104,60 @@ describe('the typed client (bureau/client)', () => {
       proxy.close();
     }
   });
+  it('never sends an inline action again after no answer or a 502 (it ignores the key and may have run), but does after a 503', async () => {
+    // A proxy that, for the POSTs of one inline action, cuts the reply (`cut`), answers 502 itself after forwarding, or 503 without forwarding (`refuse`).
+    let inlinePosts = 0;
+    let plan: ('cut' | '502' | 'refuse' | 'pass')[] = [];
+    const proxy = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        void (async () => {
+          const body = Buffer.concat(chunks);
+          const inline = req.method === 'POST' && /"action":"get_task_result"/.test(body.toString());
+          const step = inline ? (plan.shift() ?? 'pass') : 'pass';
+          if (inline) inlinePosts++;
+          if (step === 'refuse') return res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'busy' } }));
+          const upstream = await fetch(`${b.url}${req.url}`, { method: req.method, headers: req.headers as Record<string, string>, body: req.method === 'POST' ? body : undefined });
+          const answer = Buffer.from(await upstream.arrayBuffer());
+          if (step === 'cut') return req.socket.destroy();
+          if (step === '502') return res.writeHead(502, { 'content-type': 'text/plain' }).end('bad gateway');
+          res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' }).end(answer);
+        })();
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const client = new BureauClient({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, wsUrl: `${b.url.replace(/^http/, 'ws')}/ws`, retryDelayMs: 20 });
+    try {
+      await client.login('admin@acme.test', DEMO_PASSWORD);
+      const made = await client.act('create_customer', { name: 'Inline Retry Target' });
+      const [{ id: taskId }] = (await b.db.query(`select id from task where action = 'create_customer' and input->>'name' = 'Inline Retry Target'`)).rows;
+
+      plan = ['cut'];
+      inlinePosts = 0;
+      const lost = await client.act('get_task_result', { id: Number(taskId) }).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      assert.ok(lost instanceof BureauError);
+      assert.equal(lost.code, 'UNAVAILABLE');
+      assert.equal(lost.details?.mayHaveRun, true);
+      assert.equal(inlinePosts, 1, 'an inline action whose reply was lost is not sent again');
+
+      plan = ['502'];
+      inlinePosts = 0;
+      await assert.rejects(client.act('get_task_result', { id: Number(taskId) }), (err: BureauError) => err.status === 502);
+      assert.equal(inlinePosts, 1, 'nor after a 502 (a proxy answered after the action may have run)');
+
+      plan = ['refuse', 'refuse'];
+      inlinePosts = 0;
+      const got = await client.act('get_task_result', { id: Number(taskId) });
+      assert.equal(inlinePosts, 3, 'a 503 is a refusal before anything ran: sent again');
+      assert.equal(Number((got as { id: number }).id), Number(taskId));
+      assert.equal(typeof made.id, 'number');
+    } finally {
+      await client.close();
+      proxy.close();
+    }
+  });
 });
