@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { DEMO_PASSWORD, startTestBureau, type TestBureau } from '../helpers/bureau.js';
-import { CHROMIUM_ARGS, chromiumOrSkip } from '../helpers/browser.js';
+import { CHROMIUM_ARGS, chromiumOrSkip, logInToConsole, openConsole, screenshot, type ConsoleSession } from '../helpers/browser.js';
 
 /**
  * The bookings pages of the console in real Chromium: the requester's "My
@@ -11,13 +9,8 @@ import { CHROMIUM_ARGS, chromiumOrSkip } from '../helpers/browser.js';
  * the overlap shown and refused) and the users page (disable ends the user's
  * console session at once). `SCREENSHOTS_DIR=docs/screenshots` also saves them.
  */
-const SHOTS = process.env.SCREENSHOTS_DIR;
 
-interface Session {
-  context: BrowserContext;
-  page: Page;
-  problems: string[];
-}
+type Session = ConsoleSession;
 
 describe('the console for bookings (seed 004)', function () {
   this.timeout(60_000);
@@ -28,34 +21,15 @@ describe('the console for bookings (seed 004)', function () {
     const executablePath = chromiumOrSkip(this);
     b = await startTestBureau();
     browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
-    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
   });
   after(async () => {
     await browser?.close();
     await b?.close();
   });
 
-  async function loginAs(email: string): Promise<Session> {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
-    });
-    await page.goto(`${b.url}/`);
-    await page.fill('#login-name', email);
-    await page.fill('#login-password', DEMO_PASSWORD);
-    await page.click('form.login-card button[type=submit]');
-    await page.waitForSelector('#conn[data-state="live"]');
-    return { context, page, problems };
-  }
+  const loginAs = async (email: string): Promise<Session> => logInToConsole(await openConsole(browser), b.url, email, DEMO_PASSWORD);
 
-  async function shot(page: Page, name: string): Promise<void> {
-    if (!SHOTS) return;
-    await page.waitForTimeout(300); // let the last rows paint; screenshots only, never an assertion
-    await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-  }
+  const shot = (page: Page, name: string) => screenshot(page, name);
 
   const noProblems = (s: Session) => assert.deepEqual(s.problems, [], 'no page errors and no CSP violations');
   const future = (days: number) => {

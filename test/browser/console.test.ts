@@ -1,25 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { createLogger } from '../../src/infra/logger.js';
 import { openRuntime, startWeb, type Runtime, type WebHandle } from '../../src/runtime.js';
 import { DEMO_PASSWORD, startTestBureau, type TestBureau } from '../helpers/bureau.js';
-import { CHROMIUM_ARGS, chromiumOrSkip } from '../helpers/browser.js';
+import { CHROMIUM_ARGS, chromiumOrSkip, logInToConsole, openConsole, screenshot, type ConsoleSession } from '../helpers/browser.js';
 
 /**
  * The console in real Chromium (Debian's `chromium`, driven by playwright-core)
  * against a running bureau under its strict CSP. `SCREENSHOTS_DIR=docs/screenshots`
  * (`npm run screenshots`) also saves the main views as PNGs.
  */
-const SHOTS = process.env.SCREENSHOTS_DIR;
 
-interface Session {
-  context: BrowserContext;
-  page: Page;
-  /** Page errors and CSP violations seen so far: a test ends by asserting there were none. */
-  problems: string[];
-}
+type Session = ConsoleSession;
 
 describe('the browser console', function () {
   this.timeout(60_000);
@@ -32,7 +24,6 @@ describe('the browser console', function () {
     const executablePath = chromiumOrSkip(this);
     b = await startTestBureau();
     browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
-    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
   });
   after(async () => {
     await browser?.close();
@@ -44,33 +35,14 @@ describe('the browser console', function () {
   });
 
   async function open(): Promise<Session> {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
-    });
-    const s = { context, page, problems };
+    const s = await openConsole(browser);
     sessions.push(s);
     return s;
   }
 
-  async function loginAs(email: string): Promise<Session> {
-    const s = await open();
-    await s.page.goto(`${b.url}/`);
-    await s.page.fill('#login-name', email);
-    await s.page.fill('#login-password', DEMO_PASSWORD);
-    await s.page.click('form.login-card button[type=submit]');
-    await s.page.waitForSelector('#conn[data-state="live"]');
-    return s;
-  }
+  const loginAs = async (email: string): Promise<Session> => logInToConsole(await open(), b.url, email, DEMO_PASSWORD);
 
-  async function shot(page: Page, name: string): Promise<void> {
-    if (!SHOTS) return;
-    await page.waitForTimeout(300); // let the last rows paint; screenshots only, never an assertion
-    await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-  }
+  const shot = (page: Page, name: string) => screenshot(page, name);
 
   const noProblems = (s: Session) => assert.deepEqual(s.problems, [], 'no page errors and no CSP violations');
   const feedSeqs = (page: Page) => page.$$eval('#feed .feed-row[data-seq]', (rows) => rows.map((r) => Number(r.getAttribute('data-seq'))));

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DEMO_PASSWORD, startTestBureau, type TestBureau } from '../helpers/bureau.js';
-import { CHROMIUM_ARGS, chromiumOrSkip } from '../helpers/browser.js';
+import { CHROMIUM_ARGS, chromiumOrSkip, logInToConsole, openConsole, screenshot, type ConsoleSession } from '../helpers/browser.js';
 
 /**
  * The guest onboarding pages in real Chromium under the console's CSP: the
@@ -11,19 +9,17 @@ import { CHROMIUM_ARGS, chromiumOrSkip } from '../helpers/browser.js';
  * list and request for information, the provider admin's dashboard editor.
  * `SCREENSHOTS_DIR=docs/screenshots` also saves them as PNGs.
  */
-const SHOTS = process.env.SCREENSHOTS_DIR;
 
 describe('the guest onboarding console pages', function () {
   this.timeout(90_000);
   let b: TestBureau;
   let browser: Browser;
-  const problems: string[] = [];
+  const sessions: [string, ConsoleSession][] = [];
 
   before(async function () {
     const executablePath = chromiumOrSkip(this);
     b = await startTestBureau();
     browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
-    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
   });
   after(async () => {
     await browser?.close();
@@ -31,25 +27,12 @@ describe('the guest onboarding console pages', function () {
   });
 
   async function loginAs(email: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
-    const page = await context.newPage();
-    page.on('pageerror', (e) => problems.push(`${email}: page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(`${email}: ${m.text()}`);
-    });
-    await page.goto(`${b.url}/`);
-    await page.fill('#login-name', email);
-    await page.fill('#login-password', DEMO_PASSWORD);
-    await page.click('form.login-card button[type=submit]');
-    await page.waitForSelector('#conn[data-state="live"]');
-    return page;
+    const s = await logInToConsole(await openConsole(browser, { width: 1440, height: 1000 }), b.url, email, DEMO_PASSWORD);
+    sessions.push([email, s]);
+    return s.page;
   }
 
-  async function shot(page: Page, name: string): Promise<void> {
-    if (!SHOTS) return;
-    await page.waitForTimeout(300); // let the last rows paint; screenshots only, never an assertion
-    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-  }
+  const shot = (page: Page, name: string) => screenshot(page, name, { fullPage: true });
 
   const taskStatus = (page: Page, key: string) => page.getAttribute(`.gw-task[data-task="${key}"]`, 'data-status');
 
@@ -124,6 +107,6 @@ describe('the guest onboarding console pages', function () {
     await page.fill('.gw-editor textarea', JSON.stringify(definition, null, 2));
     await page.click('[data-do="publish"]');
     await page.waitForFunction(() => /Current version 2/.test(document.querySelector('.gw-editor p.muted')?.textContent ?? ''));
-    assert.deepEqual(problems, [], 'no page errors and no CSP violations');
+    assert.deepEqual(sessions.flatMap(([email, s]) => s.problems.map((p) => `${email}: ${p}`)), [], 'no page errors and no CSP violations');
   });
 });

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DEMO_PASSWORD, startTestBureau, type TestBureau } from '../helpers/bureau.js';
-import { CHROMIUM_ARGS, chromiumOrSkip } from '../helpers/browser.js';
+import { CHROMIUM_ARGS, chromiumOrSkip, logInToConsole, openConsole, screenshot, type ConsoleSession } from '../helpers/browser.js';
 
 /**
  * The workflows console pages in real Chromium (Debian's `chromium` through
@@ -12,20 +10,18 @@ import { CHROMIUM_ARGS, chromiumOrSkip } from '../helpers/browser.js';
  * schema, the ticket admin sees the tickets and tasks, the designer gets each
  * validation issue by its path. `SCREENSHOTS_DIR=docs/screenshots` saves them.
  */
-const SHOTS = process.env.SCREENSHOTS_DIR;
 
 describe('the workflows console pages', function () {
   this.timeout(90_000);
   let b: TestBureau;
   let browser: Browser;
-  const problems: string[] = [];
+  const sessions: ConsoleSession[] = [];
   let ticketId = 0;
 
   before(async function () {
     const executablePath = chromiumOrSkip(this);
     b = await startTestBureau();
     browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
-    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
   });
   after(async () => {
     await browser?.close();
@@ -33,24 +29,11 @@ describe('the workflows console pages', function () {
   });
 
   async function loginAs(email: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const page = await context.newPage();
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
-    });
-    await page.goto(`${b.url}/`);
-    await page.fill('#login-name', email);
-    await page.fill('#login-password', DEMO_PASSWORD);
-    await page.click('form.login-card button[type=submit]');
-    await page.waitForSelector('#conn[data-state="live"]');
-    return page;
+    const s = await logInToConsole(await openConsole(browser), b.url, email, DEMO_PASSWORD);
+    sessions.push(s);
+    return s.page;
   }
-  async function shot(page: Page, name: string): Promise<void> {
-    if (!SHOTS) return;
-    await page.waitForTimeout(300); // let the last rows paint; screenshots only, never an assertion
-    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-  }
+  const shot = (page: Page, name: string) => screenshot(page, name, { fullPage: true });
   const routes = (page: Page) => page.$$eval('.sidenav a', (as) => as.map((a) => a.getAttribute('data-route')));
 
   it('shows each workflows role its own page', async () => {
@@ -162,6 +145,6 @@ describe('the workflows console pages', function () {
     await page.locator('#upload-issues:has-text("Published")').waitFor();
     await page.locator('#workflows tr:has-text("Fixed")').waitFor();
     await page.context().close();
-    assert.deepEqual(problems, [], 'no page errors and no CSP violations');
+    assert.deepEqual(sessions.flatMap((s) => s.problems), [], 'no page errors and no CSP violations');
   });
 });
