@@ -1,6 +1,6 @@
 import type { DemoContext, DemoSet } from '../../core/define-domain.js';
 import { fire, type Machine } from '../../core/state-machine.js';
-import { accountsFor } from '../accounts/service.js';
+import { createDemoUsers } from '../accounts/demo-users.js';
 import { documentMachine, inquiryMachine, transferMachine } from './machines.js';
 
 /**
@@ -29,13 +29,8 @@ export const backofficeDemo: DemoSet = {
   users: BACKOFFICE_USERS.map((u) => u.local),
   async load(ctx, tenant) {
     const { faker } = ctx;
-    const ids: Record<string, number> = {};
-    const accounts = accountsFor(ctx.config);
-    for (const u of BACKOFFICE_USERS) {
-      const [firstName, lastName] = [faker.person.firstName(), faker.person.lastName()];
-      ids[u.local] = await accounts.createUser(ctx.as(null), { tenantId: tenant.id, email: `${u.local}@${tenant.slug}.test`, role: u.role, level: u.level, firstName, lastName, passwordHash: ctx.passwordHash });
-    }
-    const admin = ids.admin!;
+    const users = await createDemoUsers(ctx, tenant, BACKOFFICE_USERS);
+    const admin = users.admin!.id;
     const byAdmin = ctx.as(admin);
     for (let c = 0; c < 6; c++) {
       const [cust] = await ctx.sql<{ id: number }>('insert into customer (tenant_id, name, created_by) values (?, ?, ?) returning id', [tenant.id, faker.person.fullName(), admin]);

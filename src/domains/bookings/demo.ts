@@ -1,6 +1,6 @@
 import type { DemoSet } from '../../core/define-domain.js';
 import { fire } from '../../core/state-machine.js';
-import { accountsFor } from '../accounts/service.js';
+import { createDemoUsers } from '../accounts/demo-users.js';
 import { addressKey, type Address } from './address.js';
 import { Booking } from './entities.js';
 import { bookingMachine } from './machine.js';
@@ -27,13 +27,7 @@ export const bookingsDemo: DemoSet = {
   users: [...BOOKING_USERS],
   async load(ctx, tenant) {
     const { faker } = ctx;
-    const accounts = accountsFor(ctx.config);
-    const ids: Record<string, { id: number; email: string }> = {};
-    for (const local of BOOKING_USERS) {
-      const email = `${local}@${tenant.slug}.test`;
-      const [firstName, lastName] = [faker.person.firstName(), faker.person.lastName()];
-      ids[local] = { id: await accounts.createUser(ctx.as(null), { tenantId: tenant.id, email, role: 'requester', level: 1, firstName, lastName, passwordHash: ctx.passwordHash }), email };
-    }
+    const ids = await createDemoUsers(ctx, tenant, BOOKING_USERS.map((local) => ({ local, role: 'requester' })));
     const [admin] = await ctx.sql<{ id: number }>('select id from app_user where tenant_id = ? and email = ?', [tenant.id, `admin@${tenant.slug}.test`]);
     const address = (): Address => ({ street: faker.location.streetAddress(), city: faker.location.city(), state: faker.location.state(), country: 'US', postal_code: faker.location.zipCode('#####') });
     const [hall, annex, studio] = [address(), address(), address()];

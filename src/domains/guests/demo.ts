@@ -3,7 +3,7 @@ import { ONBOARDING_ROLES, publishDashboard, DashboardSpec } from './definition.
 import { DEMO_GUEST_DASHBOARD, DEMO_HOST_DASHBOARD } from './demo-dashboards.js';
 import { apply, derive, type GroupState, type Op } from './unlock.js';
 import { fire } from '../../core/state-machine.js';
-import { accountsFor } from '../accounts/service.js';
+import { createDemoUsers } from '../accounts/demo-users.js';
 import { guestTaskMachine, taskGroupMachine, type Status } from './machines.js';
 
 /** The events that take a new row (Locked) to each demo status. */
@@ -69,14 +69,9 @@ export const guestsDemo: DemoSet = {
   seed: 16,
   users: PEOPLE.map((p) => p.local),
   async load(ctx, tenant) {
-    const ids: Record<string, number> = {};
-    const names: Record<string, string> = {};
-    for (const p of PEOPLE) {
-      const first = ctx.faker.person.firstName();
-      const last = ctx.faker.person.lastName();
-      ids[p.local] = await accountsFor(ctx.config).createUser(ctx.as(null), { tenantId: tenant.id, email: `${p.local}@${tenant.slug}.test`, role: p.role, level: p.level, firstName: first, lastName: last, passwordHash: ctx.passwordHash });
-      names[p.local] = `${first} ${last}`;
-    }
+    const users = await createDemoUsers(ctx, tenant, PEOPLE);
+    const ids = Object.fromEntries(Object.entries(users).map(([local, u]) => [local, u.id]));
+    const names = Object.fromEntries(Object.entries(users).map(([local, u]) => [local, `${u.firstName} ${u.lastName}`]));
     const dashboards: Record<string, number> = {};
     for (const spec of [DEMO_GUEST_DASHBOARD, DEMO_HOST_DASHBOARD]) dashboards[spec.role] = (await publishDashboard(ctx, tenant.id, DashboardSpec.parse(spec), ids.admin!)).id;
     for (const [local, progress] of Object.entries(PROGRESS)) {

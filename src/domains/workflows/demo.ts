@@ -1,7 +1,7 @@
 import type { DemoSet } from '../../core/define-domain.js';
 import { publishTicket, publishWorkflow } from './definitions.js';
 import { IT_REQUEST_TICKET, IT_REQUEST_WORKFLOW } from './schemas.js';
-import { accountsFor } from '../accounts/service.js';
+import { createDemoUsers } from '../accounts/demo-users.js';
 
 /**
  * The workflows demo set: two companies (initech, umbrella), each with the
@@ -27,13 +27,9 @@ export const workflowsDemo: DemoSet = {
   seed: 3003,
   users: WORKFLOW_USERS.map((u) => u.local),
   async load(ctx, tenant) {
-    const ids: Record<string, number> = {};
-    for (const u of WORKFLOW_USERS) {
-      const [firstName, lastName] = [ctx.faker.person.firstName(), ctx.faker.person.lastName()];
-      const id = await accountsFor(ctx.config).createUser(ctx.as(null), { tenantId: tenant.id, email: `${u.local}@${tenant.slug}.test`, role: u.role, level: u.level, firstName, lastName, passwordHash: ctx.passwordHash });
-      ids[u.local] = id;
-      if (u.role === 'task_worker') await ctx.sql('insert into worker_availability (user_id, tenant_id, available) values (?, ?, true)', [id, tenant.id]);
-    }
+    const users = await createDemoUsers(ctx, tenant, WORKFLOW_USERS);
+    const ids = Object.fromEntries(Object.entries(users).map(([local, u]) => [local, u.id]));
+    for (const u of WORKFLOW_USERS) if (u.role === 'task_worker') await ctx.sql('insert into worker_availability (user_id, tenant_id, available) values (?, ?, true)', [ids[u.local], tenant.id]);
     await ctx.sql(`insert into company_role (tenant_id, name, description) values (?, 'finance', 'May submit purchase tickets')`, [tenant.id]);
     const workflowId = await publishWorkflow(ctx, tenant.id, ids.creator!, IT_REQUEST_WORKFLOW);
     const [wf] = await ctx.sql<{ wf_key: string }>('select wf_key from workflow_definition where id = ?', [workflowId]);
