@@ -374,7 +374,8 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
       }
     };
     const start = (name: string) => {
-      const proc = name === 'system' ? spawnProc(name, { ...env, LOG_LEVEL: 'warn' }, { onLine }) : spawnProc(name, env);
+      // CHAOS_DEBUG=1: every process logs at warn and its lines come through, marked (why a task retried, and so on).
+      const proc = name === 'system' || process.env.CHAOS_DEBUG ? spawnProc(name, { ...env, LOG_LEVEL: 'warn' }, { onLine }) : spawnProc(name, env);
       procs.set(name, proc);
       void proc.exited.then(({ code, signal }) => {
         if (expected.has(proc) || stopping) return;
