@@ -44,14 +44,18 @@ export function touchesOnlyWhatIsMissing(bureau: () => TestBureau): void {
 
       const pass = await reconcile(b.rt.orm.em.fork(), b.rt.queues, b.rt.log, 60_000);
       assert.ok(pass.checked >= 3, JSON.stringify(pass));
-      assert.equal(pass.requeued, 1, `only the lost job is re-added: ${JSON.stringify(pass)}`);
+      // (Other tasks of the demo set may be re-added too, in a run where an earlier test flushed their jobs.)
+      assert.ok(pass.requeued >= 1, JSON.stringify(pass));
       assert.equal(await queue.getJobState(`t-${lost}`), 'waiting', 'the lost task is back in its queue');
+      const readded = (await queue.getJob(`t-${lost}`))!.timestamp;
       assert.equal((await queue.getJob(`t-${waiting}`))!.timestamp, before.waiting, 'the waiting job is the same job');
       assert.equal(await b.rt.queues.queue(timer.queue).getJobState(`t-${timer.id}`), 'delayed');
       assert.equal((await b.rt.queues.queue(timer.queue).getJob(`t-${timer.id}`))!.timestamp, before.timer, 'the timer is the same job');
 
       const again = await reconcile(b.rt.orm.em.fork(), b.rt.queues, b.rt.log, 60_000);
       assert.equal(again.requeued, 0, 'a re-added job is not re-added again');
+      assert.equal((await queue.getJob(`t-${lost}`))!.timestamp, readded, 'the lost task was re-added once');
+      assert.equal((await queue.getJob(`t-${waiting}`))!.timestamp, before.waiting);
     } finally {
       await b.startWorkers();
     }
