@@ -3,11 +3,11 @@
  * back in one run, so the ratios hold even when the machine's absolute speed
  * moves. See docs/benchmarks.md for what each phase means and the budget.
  *
- *   npm run bench                       baseline, bureau (Redis), bureau (PostgreSQL queues), mixed, overload
+ *   npm run bench                       baseline, bureau (Redis), bureau (PostgreSQL queues), mixed, overload, fairness
  *   npm run bench -- --soak [--actions N]   N (default 100k) actions at 64 lanes; RSS, table sizes, Redis keys
  *   options: --seconds N (measured window per phase), --rounds N, --users N, --set KEY=VALUE (bureau config), --profile (--cpu-prof files),
  *            --node-flags="F..." (node flags for every bureau process, e.g. --perf-basic-prof for `perf record`),
- *            --only a,b (phases: baseline, bureau, pg, mixed, overload), --no-docs (do not rewrite docs/benchmarks.md)
+ *            --only a,b (phases: baseline, bureau, pg, mixed, overload, fairness), --no-docs (do not rewrite docs/benchmarks.md)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ import { seed } from './lib/seed.js';
 import { query, startServices, type Services } from './lib/services.js';
 import { args, BENCH_MAX_BACKLOG, EXTRA_ENV, LANES, log, LOGS, ONE_LANE_SECONDS, phases, RESULTS, ROOT, SECONDS } from './lib/settings.js';
 import { runBureau } from './phases/bureau.js';
+import { runFairness } from './phases/fairness.js';
 import { runSoak } from './phases/soak.js';
 
 /** JSON.stringify replacer for the result files: raw latency samples stay out. */
@@ -108,6 +109,7 @@ async function main(): Promise<void> {
     const pgMode: BureauMode = { ...redisMode(`benchpg${process.pid}`), label: 'bureau (PostgreSQL queues, no Redis)', redisUrl: '' };
     result.bureauPg = await runBureau(svc, users, pgMode, { mixed: false, overload: false });
   }
+  if (phases.has('fairness')) result.fairness = await runFairness(svc, users, { ...redisMode(`benchf${process.pid}`), label: 'bureau (Redis)' });
   result.durationSeconds = Math.round((Date.now() - started) / 1000);
   result.loadAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
   mkdirSync(RESULTS, { recursive: true });

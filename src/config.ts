@@ -33,6 +33,8 @@ export interface Config {
   /** Back-pressure: past this many jobs waiting in a queue, new actions for it get 429 (0 = off). */
   maxBacklog: number;
   backlogRefreshMs: number;
+  /** Fairness between tenants on the shared queues (see src/pipeline/fairness.ts and docs/scaling.md). */
+  fairness: { tenantMaxBacklog: number; tenantMaxBacklogByKind: Record<string, number>; tenantPriority: boolean };
   /** How often the reconciler looks for unfinished tasks whose job left the queue, and how old such a task must be. */
   reconcileIntervalMs: number;
   reconcileGraceMs: number;
@@ -127,6 +129,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     outboxRelayIntervalMs: int(env, 'OUTBOX_RELAY_INTERVAL_MS', 1000),
     maxBacklog: int(env, 'MAX_BACKLOG', 20_000),
     backlogRefreshMs: int(env, 'BACKLOG_REFRESH_MS', 250),
+    fairness: {
+      tenantMaxBacklog: int(env, 'TENANT_MAX_BACKLOG', 5000),
+      tenantMaxBacklogByKind: kindLimits(env.TENANT_MAX_BACKLOG_BY_KIND ?? ''),
+      tenantPriority: !(env.TENANT_PRIORITY === '0' || env.TENANT_PRIORITY === 'false'),
+    },
     reconcileIntervalMs: int(env, 'RECONCILE_INTERVAL_MS', 60_000),
     reconcileGraceMs: int(env, 'RECONCILE_GRACE_MS', 60_000),
     feedRetentionDays: int(env, 'FEED_RETENTION_DAYS', 30),
@@ -152,4 +159,15 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     ...overrides,
   };
   return config;
+}
+
+/** `TENANT_MAX_BACKLOG_BY_KIND`: `kind=n` pairs, comma-separated (e.g. `mail=200,admin=2000`). */
+function kindLimits(value: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const pair of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [kind, n] = pair.split('=');
+    if (!kind || !n || !/^\d+$/.test(n.trim())) throw new Error(`TENANT_MAX_BACKLOG_BY_KIND must be kind=n pairs, got "${pair}"`);
+    out[kind.trim()] = Number(n.trim());
+  }
+  return out;
 }

@@ -17,6 +17,7 @@ import { Queues } from './infra/queue.js';
 import { accountsFor, type Accounts } from './domains/accounts/service.js';
 import { domains, SYSTEM_KIND } from './domains.js';
 import { Backpressure } from './pipeline/backpressure.js';
+import { TenantShares } from './pipeline/fairness.js';
 import { Outbox } from './pipeline/outbox.js';
 import { reconcile } from './pipeline/reconciler.js';
 import { runTask } from './pipeline/run-task.js';
@@ -101,7 +102,7 @@ export interface WebHandle {
 /** HTTP + websocket on one port. Results arrive from workers over the feed bus. */
 export async function startWeb(rt: Runtime, opts: { port?: number; host?: string } = {}): Promise<WebHandle> {
   const waiters = new Waiters();
-  const tasks = new Submissions(rt.registry, rt.outbox, rt.bus, new Backpressure(rt.queues, rt.config.maxBacklog, rt.config.backlogRefreshMs), rt.log, rt.metrics);
+  const tasks = new Submissions(rt.registry, rt.outbox, rt.bus, new Backpressure(rt.queues, rt.config.maxBacklog, rt.config.backlogRefreshMs, new TenantShares(() => rt.orm.em.fork(), { ...rt.config.fairness, refreshMs: rt.config.backlogRefreshMs }, rt.log)), rt.log, rt.metrics);
   const gateway = new Gateway({ orm: rt.orm, accounts: rt.accounts, config: rt.config, log: rt.log });
   const relay = (m: FeedMessage) => {
     gateway.deliver(m);

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Budget } from './counters.js';
 import type { ClosedResult, OpenResult } from './load.js';
+import { fairnessLines, type FairnessRun } from '../phases/fairness.js';
 
 export interface BureauRun {
   mode: string;
@@ -22,6 +23,7 @@ export interface BenchResult {
   baseline?: { lanes64: ClosedResult; lanes64Budget?: Budget; lane1: ClosedResult };
   bureau?: BureauRun;
   bureauPg?: BureauRun;
+  fairness?: FairnessRun;
   durationSeconds?: number;
   loadAtEnd?: number[];
 }
@@ -132,6 +134,7 @@ export function renderTable(r: BenchResult & { soak?: unknown }): string {
     for (const [k, v] of Object.entries(r.bureau.mixed.result.byAction).sort((a, b) => b[1].count - a[1].count)) out.push(row([k, String(v.count), String(v.p50), String(v.p95), String(v.p99)]));
     for (const n of r.bureau.mixed.notes) out.push(row([n, 'n/a', '', '', '']));
   }
+  if (r.fairness) out.push(...fairnessLines(r.fairness, row, closedRow));
   const o = r.bureau?.overload;
   if (o) {
     out.push('');

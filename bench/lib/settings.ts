@@ -34,5 +34,5 @@ export const BENCH_MAX_BACKLOG = 2000;
 export const EXTRA_ENV = Object.fromEntries((args.set ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 /** Turns each of baseline and bureau (Redis) take under each load. */
 export const ROUNDS = args.rounds ? Math.max(1, Number(args.rounds)) : 2;
-export const phases = new Set((args.only ?? 'baseline,bureau,pg,mixed,overload').split(','));
+export const phases = new Set((args.only ?? 'baseline,bureau,pg,mixed,overload,fairness').split(','));
 export const log = (m: string) => process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);

@@ -36,6 +36,8 @@ export interface Dispatch {
   runAt: Date | null;
   copy?: TaskCopy;
   trace?: TraceCarrier;
+  /** BullMQ priority (1 first); the door sets it from the tenant's share of the queue (see pipeline/fairness.ts). */
+  priority?: number;
 }
 
 export const jobIdFor = (taskId: number): string => `t-${taskId}`;
@@ -53,6 +55,14 @@ export class Queues {
     private readonly config: Config,
     private readonly log: Logger,
   ) {}
+
+  /**
+   * On BullMQ's PostgreSQL backend, the schema of its job table (in bureau's own
+   * database, so the reconciler can read job states in one statement); null on Redis.
+   */
+  get pgJobSchema(): string | null {
+    return this.config.queueBackend === 'postgres' ? pgSchemaFor(this.config.queuePrefix) : null;
+  }
 
   /** Redis: one shared connection for producers (workers get their own, as BullMQ requires). */
   private redisConnection(): Redis {
@@ -94,6 +104,7 @@ export class Queues {
             opts: {
               jobId: jobIdFor(it.taskId),
               delay: it.runAt ? Math.max(0, it.runAt.getTime() - now) : 0,
+              ...(it.priority ? { priority: it.priority } : {}),
               // Mail waits out an SMTP outage longer than a database blip.
               attempts: name === 'mail' ? this.config.mailAttempts : this.config.jobAttempts,
               backoff: { type: 'exponential', delay: this.config.jobBackoffMs },

@@ -1,11 +1,17 @@
 import { AppError } from '../core/errors.js';
 import type { Queues } from '../infra/queue.js';
+import type { TenantShares } from './fairness.js';
 
 /**
  * Refuses new work (429 RATE_LIMITED with Retry-After) while a queue's backlog
  * (jobs waiting to run, not delayed timers) is at `maxBacklog`, so an overload
  * shows up at the door instead of as unbounded queues and latency. Depths are
  * read from the queue at most every `refreshMs` per web process.
+ *
+ * With `shares` (see fairness.ts), a refusal is the tenant's own: a tenant at
+ * its own limit on the queue is refused, and a full queue refuses only tenants
+ * holding at least their share of it (MAX_BACKLOG over the tenants with work
+ * there), so one tenant's flood does not turn others away.
  */
 export class Backpressure {
   private readonly depths = new Map<string, { at: number; depth: number; refreshing?: Promise<number> }>();
@@ -14,14 +20,34 @@ export class Backpressure {
     private readonly queues: Queues,
     private readonly maxBacklog: number,
     private readonly refreshMs: number,
+    readonly shares: TenantShares | null = null,
   ) {}
 
-  async check(queue: string): Promise<void> {
+  async check(queue: string, tenantId?: number): Promise<void> {
+    if (tenantId !== undefined && this.shares?.over(queue, tenantId)) {
+      const limit = this.shares.limitFor(queue);
+      throw new AppError('RATE_LIMITED', `Your organisation has ${limit} tasks in flight on the ${queue} queue (its limit); retry later.`, { queue, limit, retryAfter: 1 });
+    }
     if (this.maxBacklog <= 0) return;
     const depth = await this.depth(queue);
-    if (depth >= this.maxBacklog) {
-      throw new AppError('RATE_LIMITED', `The ${queue} queue has ${depth} tasks waiting (limit ${this.maxBacklog}); retry later.`, { queue, backlog: depth, retryAfter: 1 });
+    if (depth < this.maxBacklog) return;
+    if (tenantId !== undefined && this.shares) {
+      const tenants = this.shares.tenantsOn(queue);
+      const share = this.maxBacklog / Math.max(1, tenants.size);
+      if ((tenants.get(tenantId) ?? 0) < share) return;
     }
+    throw new AppError('RATE_LIMITED', `The ${queue} queue has ${depth} tasks waiting (limit ${this.maxBacklog}); retry later.`, { queue, backlog: depth, retryAfter: 1 });
+  }
+
+  /** For a submit whose tenant is not known yet: whether nobody could be refused on this queue now (else take `check`). */
+  async clear(queue: string): Promise<boolean> {
+    if (this.shares?.anyOver(queue)) return false;
+    return this.maxBacklog <= 0 || (await this.depth(queue)) < this.maxBacklog;
+  }
+
+  /** The priority of a job the door dispatches for the tenant (counted in its tasks in flight). */
+  priority(queue: string, tenantId: number, taskId: number): number | undefined {
+    return this.shares?.take(queue, tenantId, taskId);
   }
 
   /**

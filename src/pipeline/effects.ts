@@ -60,7 +60,8 @@ export class Effects {
           : (await sql<{ id: number }>(em, `select id from app_user where tenant_id = ? and role = ? and level >= ? and status = 'active'`, [meta.tenantId, n.target.role, n.target.minLevel ?? 1])).map((r) => r.id);
       for (const userId of new Set(ids)) feed.push({ userId, taskId: meta.taskId, body: { type: 'notice', notice: n.notice } });
     }
-    const messages = feed.length ? await appendFeed(em, meta.tenantId, feed) : [];
+    // The owner's counter (its result entry comes at COMMIT) is locked with the others, in user order.
+    const messages = feed.length ? await appendFeed(em, meta.tenantId, feed, meta.actorId) : [];
     return { messages, dispatches };
   }
 }

@@ -103,7 +103,7 @@ export class Submissions {
    */
   async submit(em: EntityManager, actor: Actor & { kind: 'user' }, def: QueuedAction, input: unknown, key?: string): Promise<{ id: number; status: TaskStatus; action: string; created: boolean }> {
     const queue = this.registry.queueFor(def, actor);
-    await this.backpressure?.check(queue);
+    await this.backpressure?.check(queue, actor.tenantId);
     const rows = await prepared<{ id: number }>(
       em,
       'bureau_task_submit',
@@ -117,7 +117,8 @@ export class Submissions {
       [actor.tenantId, actor.id, def.name, queue, JSON.stringify(input), key ?? null],
     );
     if (rows[0]) {
-      this.outbox.dispatchSoon([{ taskId: rows[0].id, queue, runAt: null, copy: copyOf(def.name, input, actor), trace: currentCarrier() }]);
+      const priority = this.backpressure?.priority(queue, actor.tenantId, rows[0].id);
+      this.outbox.dispatchSoon([{ taskId: rows[0].id, queue, runAt: null, copy: copyOf(def.name, input, actor), trace: currentCarrier(), ...(priority ? { priority } : {}) }]);
       return { id: rows[0].id, status: taskMachine.events.submit.to, action: def.name, created: true };
     }
     const [first] = await sql<{ id: number; status: TaskStatus; action: string }>(em, 'select id, status, action from task where actor_id = ? and idem_key = ?', [actor.id, key]);
@@ -141,7 +142,8 @@ export class Submissions {
     // A registry's action names its roles or is public (the only string it keeps).
     if (!takesQuickSubmit(def) || typeof def.roles === 'string') return null;
     const roles = def.roles.join(',');
-    await this.backpressure?.check(def.worker);
+    // A queue where someone could be refused: the step-by-step path, which knows the tenant, decides.
+    if (this.backpressure && !(await this.backpressure.clear(def.worker))) return null;
     return new Promise((resolve) => {
       // Callers pass the pool's entity manager (no transaction): the batch runs on the first one's.
       if (!this.quick.length) setImmediate(() => void this.submitQuickBatch(em));
@@ -174,7 +176,9 @@ export class Submissions {
     this.outbox.dispatchNow(
       batch.flatMap((b, i) => {
         const r = byRow.get(i + 1);
-        return r ? [{ taskId: r.id, queue: b.queue, runAt: null, copy: copyOf(b.action, b.input, r.actor), trace: b.trace }] : [];
+        if (!r) return [];
+        const priority = this.backpressure?.priority(b.queue, r.actor.tenantId, r.id);
+        return [{ taskId: r.id, queue: b.queue, runAt: null, copy: copyOf(b.action, b.input, r.actor), trace: b.trace, ...(priority ? { priority } : {}) }];
       }),
     );
     batch.forEach((b, i) => b.resolve(byRow.get(i + 1) ?? null));

@@ -308,6 +308,12 @@ export interface StormReport {
   followUps: string;
   /** Tasks the reconciler found without a job and put back on their queue. */
   reconciled: number;
+  /**
+   * What `reconciled` should be close to (and not above): the tasks a worker could still start, past the
+   * outbox, when Redis was flushed (their jobs all went); 0 for a storm with no flush. A Redis SIGKILL can
+   * add the jobs of its AOF's last second, a job that failed for good without finishing its task one more.
+   */
+  reconcileExpected: number;
   loadMs: number;
   settleMs: number;
   /** Nothing went wrong. */
@@ -368,7 +374,8 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
       }
     };
     const start = (name: string) => {
-      const proc = name === 'system' ? spawnProc(name, { ...env, LOG_LEVEL: 'warn' }, { onLine }) : spawnProc(name, env);
+      // CHAOS_DEBUG=1: every process logs at warn and its lines come through, marked (why a task retried, and so on).
+      const proc = name === 'system' || process.env.CHAOS_DEBUG ? spawnProc(name, { ...env, LOG_LEVEL: 'warn' }, { onLine }) : spawnProc(name, env);
       procs.set(name, proc);
       void proc.exited.then(({ code, signal }) => {
         if (expected.has(proc) || stopping) return;
@@ -415,6 +422,7 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
     // Chaos, driven by progress so each blow lands during the load however fast the machine is.
     let loadDone = false;
     let workerKills = 0;
+    let unfinishedAtFlush = 0;
     const strikes: { at: number | null; what: string; fn: () => Promise<void> }[] = [
       {
         at: opts.redisKillAt,
@@ -430,6 +438,11 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
         fn: async () => {
           const { Redis } = await import('ioredis');
           const r = new Redis(redis!.url);
+          // The tasks whose jobs this flush takes away: the reconciler's count should come close to it.
+          const { rows } = await pool!
+            .query(`select count(*)::int as n from task t where t.status in ('queued', 'running') and not exists (select 1 from outbox o where o.task_id = t.id)`)
+            .catch(() => ({ rows: [{ n: 0 }] }));
+          unfinishedAtFlush += rows[0].n;
           await r.flushall();
           r.disconnect();
         },
@@ -563,6 +576,7 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
       lost: perAction.reduce((s, p) => s + p.lost, 0),
       chaos,
       reconciled: requeued,
+      reconcileExpected: unfinishedAtFlush,
       followUps: follow.map((r) => `${r.action} ${r.status} ${r.n}`).join(', '),
       loadMs,
       settleMs,
@@ -600,7 +614,7 @@ export function formatReport(r: StormReport): string {
     `  follow-up system tasks: ${r.followUps || 'none'}${r.perAction.some((p) => p.action === 'invite_user') ? ' (emails counted at the SMTP sink)' : ''}`,
     `  ${'action'.padEnd(16)} ${'tasks'.padStart(6)} ${'succeeded'.padStart(9)} ${'failed'.padStart(6)} ${'effects'.padStart(7)} ${'dup'.padStart(4)} ${'lost'.padStart(4)}`,
     ...r.perAction.map((p) => `  ${p.action.padEnd(16)} ${String(p.tasks).padStart(6)} ${String(p.succeeded).padStart(9)} ${String(p.failed).padStart(6)} ${String(p.effects).padStart(7)} ${String(p.duplicates).padStart(4)} ${String(p.lost).padStart(4)}${p.resent ? `  (${p.resent} resent with the same Message-ID after a crash)` : ''}`),
-    `  re-enqueued by the reconciler ${r.reconciled}; duplicates ${r.duplicates}, lost ${r.lost}; load ${(r.loadMs / 1000).toFixed(1)} s, settled ${(r.settleMs / 1000).toFixed(1)} s after it`,
+    `  re-enqueued by the reconciler ${r.reconciled} (should be close to, not above, ${r.reconcileExpected}: ${r.reconcileExpected ? 'tasks unfinished when Redis was flushed' : 'no flush in this storm'}); duplicates ${r.duplicates}, lost ${r.lost}; load ${(r.loadMs / 1000).toFixed(1)} s, settled ${(r.settleMs / 1000).toFixed(1)} s after it`,
     ...r.problems.map((p) => `  PROBLEM: ${p}`),
   ];
   return lines.join('\n');

@@ -35,6 +35,8 @@ describe('the crash storm (fast: 1k actions, one blow of each kind)', () => {
     assert.equal(report.duplicates, 0);
     assert.ok(report.succeeded > 500, `most tasks succeed (${report.succeeded})`);
     assert.ok(report.reconciled > 0, 'after the flush the reconciler put jobs back');
+    // Only what the flush took (plus a Redis kill's last AOF second): not each lost job once per overlapping pass.
+    assert.ok(report.reconciled <= report.reconcileExpected * 1.5 + 50, `re-enqueued ${report.reconciled}, unfinished at the flush ${report.reconcileExpected}`);
     assert.deepEqual(report.problems, []);
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { Queues } from '../../src/infra/queue.js';
 import { reconcile } from '../../src/pipeline/reconciler.js';
 import { dropRedisPrefix, itRedis, startTestBureau, type TestBureau } from '../helpers/bureau.js';
+import { touchesOnlyWhatIsMissing } from './reconciler-missing.js';
 
 describe('the reconciler', () => {
   let b: TestBureau;
@@ -101,4 +102,16 @@ describe('the reconciler', () => {
     const schedulers = await b.rt.queues.queue('system').getJobSchedulers();
     assert.ok(schedulers.some((s) => s.key === 'reconcile'));
   });
+
+  describe('touches only what is missing (queues on Redis, or whatever this run has)', () => touchesOnlyWhatIsMissing(() => b));
+});
+
+describe('the reconciler with the queues on BullMQ\'s PostgreSQL backend', () => {
+  let b: TestBureau;
+  before(async function () {
+    this.timeout(60_000);
+    b = await startTestBureau({ noRedis: true });
+  });
+  after(() => b.close());
+  touchesOnlyWhatIsMissing(() => b);
 });

@@ -1,0 +1,74 @@
+import { loginAll, release, startBureau, type BureauMode } from '../lib/bureau.js';
+import { closedLoop, connectUsers, type ClosedResult } from '../lib/load.js';
+import { createScenario } from '../lib/scenarios.js';
+import type { BenchUsers } from '../lib/seed.js';
+import { dropPrefix, type Services } from '../lib/services.js';
+import { log, SECONDS } from '../lib/settings.js';
+import { bureauTarget } from '../lib/targets.js';
+
+export interface FairnessRun {
+  mode: string;
+  /** Tenant B (globex), 4 lanes of create_customer, alone. */
+  alone: ClosedResult;
+  /** The same 4 lanes while tenant A (acme) floods with 60 (closed loop). */
+  during: ClosedResult;
+  flood: ClosedResult;
+  /** B's p95 during the flood over B's p95 alone (issue 21: within 2x). */
+  p95Ratio: number;
+  settings: Record<string, string>;
+}
+
+const A_LANES = 60;
+const B_LANES = 4;
+
+/**
+ * Fairness between tenants on the shared queues: tenant B's POST -> result
+ * latency with 4 closed-loop lanes alone, then again while tenant A runs 60
+ * (10x B's rate when served alike). With fairness on (the default: job priority
+ * from the tenant's tasks in flight, see docs/scaling.md), B's p95 should stay
+ * within 2x of its p95 alone, and A should still get the rest of the capacity.
+ * `--set TENANT_PRIORITY=0` measures first come, first served for comparison.
+ */
+export async function runFairness(svc: Services, users: BenchUsers, mode: BureauMode): Promise<FairnessRun> {
+  await release(mode);
+  const b = await startBureau(mode);
+  try {
+    const target = bureauTarget(b.url);
+    const admins = await loginAll(b.url, users.admins);
+    const conns = await connectUsers(target, admins);
+    const tenantA = conns.filter((c) => c.user.name.endsWith('@acme.test'));
+    const tenantB = conns.filter((c) => c.user.name.endsWith('@globex.test'));
+    if (!tenantA.length || !tenantB.length) throw new Error('fairness: the bench users span only one tenant');
+    const warmupSeconds = Math.min(5, Math.max(1, Math.round(SECONDS / 6)));
+    log(`fairness: tenant B (globex) alone, ${B_LANES} lanes, ${SECONDS}s`);
+    const alone = await closedLoop({ target, conns: tenantB, lanes: B_LANES, warmupSeconds, seconds: SECONDS, scenario: createScenario });
+    log(`fairness: B alone ${alone.perSecond}/s p50 ${alone.latency.p50} p95 ${alone.latency.p95}`);
+    log(`fairness: tenant A (acme) ${A_LANES} lanes and tenant B ${B_LANES} lanes together, ${SECONDS}s`);
+    const [flood, during] = await Promise.all([
+      closedLoop({ target, conns: tenantA, lanes: A_LANES, warmupSeconds, seconds: SECONDS + 1, scenario: createScenario }),
+      // B starts once A's flood is under way.
+      new Promise<void>((r) => setTimeout(r, 500)).then(() => closedLoop({ target, conns: tenantB, lanes: B_LANES, warmupSeconds, seconds: SECONDS, scenario: createScenario })),
+    ]);
+    const p95Ratio = alone.latency.p95 ? Math.round((during.latency.p95 / alone.latency.p95) * 100) / 100 : 0;
+    log(`fairness: during the flood B ${during.perSecond}/s p95 ${during.latency.p95} (${p95Ratio}x alone), A ${flood.perSecond}/s p95 ${flood.latency.p95}; lost ${alone.lost + during.lost + flood.lost}`);
+    for (const c of conns) c.feed.close();
+    const settings = Object.fromEntries(Object.entries(mode.env).filter(([k]) => /^TENANT_|MAX_BACKLOG/.test(k)));
+    return { mode: mode.label, alone, during, flood, p95Ratio, settings };
+  } finally {
+    await b.stop();
+    if (mode.redisUrl) await dropPrefix(mode.redisUrl, mode.queuePrefix);
+  }
+}
+
+/** The phase's lines for the bench table. */
+export function fairnessLines(f: FairnessRun, row: (cells: string[]) => string, closedRow: (label: string, r: ClosedResult | undefined) => string): string[] {
+  return [
+    '',
+    `fairness (${f.mode}${Object.keys(f.settings).length ? `, ${Object.entries(f.settings).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}): tenant B's p95 during tenant A's flood is ${f.p95Ratio}x its p95 alone (target <= 2x: ${f.p95Ratio <= 2 ? 'ok' : 'MISSED'})`,
+    row(['phase', 'actions', 'actions/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'lost']),
+    row(['---', '---:', '---:', '---:', '---:', '---:', '---', '---:']),
+    closedRow(`tenant B alone, ${B_LANES} lanes`, f.alone),
+    closedRow(`tenant B during A's flood, ${B_LANES} lanes`, f.during),
+    closedRow(`tenant A flooding, ${A_LANES} lanes`, f.flood),
+  ];
+}
