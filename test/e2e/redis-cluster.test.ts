@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { domains } from '../../src/domains.js';
+import { BOARD_PATH } from '../../src/http/console.js';
 import { pickFreePort } from '../../src/infra/free-port.js';
 import { dropRedisKeys } from '../../src/infra/redis-keys.js';
 import { DEMO_PASSWORD, openFeed } from '../helpers/bureau.js';
@@ -173,6 +174,13 @@ describeCluster('on a three-master Redis Cluster', () => {
     assert.deepEqual(statuses, [{ status: 'succeeded', n: accepted.length }]);
     const { rows } = await db.query(`select count(*)::int as n, count(distinct name)::int as d from customer where name = any($1)`, [names]);
     assert.deepEqual(rows[0], { n: accepted.length, d: accepted.length }, 'one customer per accepted task: nothing lost, nothing twice');
+
+    // Bull Board reads the same queues through the cluster: the admin queue's completed jobs are there.
+    const res = await fetch(`${a.url}${BOARD_PATH}/api/queues`, { headers: { cookie: `bureau_board=${acme}` } });
+    assert.equal(res.status, 200);
+    const board = (await res.json()) as { queues: { name: string; counts: Record<string, number> }[] };
+    assert.deepEqual(board.queues.map((q) => q.name).sort(), [...domains.workerKinds].sort());
+    assert.ok((board.queues.find((q) => q.name === 'admin')!.counts.completed ?? 0) > 0, 'the board sees the admin queue\'s completed jobs');
     await dropRedisKeys(url, tagged);
   });
 });
