@@ -146,7 +146,10 @@ describeCluster('on a three-master Redis Cluster', () => {
         try {
           const r = await post((attempt + i) % 2 ? b.url : a.url, body);
           if (r.status === 202 || r.status === 200) {
-            if (!accepted.includes(r.body.task.id)) accepted.push(r.body.task.id), names.push(name);
+            if (!accepted.includes(r.body.task.id)) {
+              accepted.push(r.body.task.id);
+              names.push(name);
+            }
             return;
           }
         } catch {
