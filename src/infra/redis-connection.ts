@@ -72,6 +72,9 @@ export function createRedis(url: string, options: RedisOptions = {}): RedisClien
     retryDelayOnTryAgain: 200,
     // Keep retrying to reach the cluster, as a single `Redis` does by default.
     clusterRetryStrategy: (times: number) => Math.min(100 + times * 200, 2000),
+    // A master that restarts on its address without any slot change (no replica took over) is reconnected to,
+    // not left ended in the pool with the commands for its slots waiting.
+    clusterNodeRetryStrategy: (times: number) => Math.min(100 * times, 2000),
   };
   if (options.enableOfflineQueue !== undefined) clusterOptions.enableOfflineQueue = options.enableOfflineQueue;
   if (options.lazyConnect !== undefined) clusterOptions.lazyConnect = options.lazyConnect;

@@ -52,6 +52,7 @@ async function killMaster(m: Master, signal: NodeJS.Signals = 'SIGKILL'): Promis
   m.child = null;
 }
 
+const say = (what: string) => process.env.CLUSTER_VERBOSE && console.log(`  [cluster test] ${what}`);
 const cli = (port: number, ...args: string[]) => spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' });
 
 describeCluster('on a three-master Redis Cluster', () => {
@@ -106,7 +107,7 @@ describeCluster('on a three-master Redis Cluster', () => {
   });
 
   const post = async (base: string, body: unknown) => {
-    const res = await fetch(`${base}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${base}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
     return { status: res.status, body: (await res.json()) as any };
   };
   const login = async (base: string, name: string) => (await post(base, { task: { action: 'login', data: { name, password: DEMO_PASSWORD } } })).body.token as string;
@@ -159,27 +160,46 @@ describeCluster('on a three-master Redis Cluster', () => {
       }
       throw new Error(`customer ${i} was never accepted`);
     };
+    say(`queues' slot ${slot} on master :${victim.port}`);
     const TOTAL = 300;
     const load = (async () => {
       for (let i = 0; i < TOTAL; i += 10) await Promise.all(Array.from({ length: 10 }, (_, j) => submit(i + j)));
     })();
     await until(() => accepted.length >= 80, 60_000, 'the first tasks to be accepted');
+    say(`SIGKILL master :${victim.port} at ${accepted.length} accepted`);
     await killMaster(victim, 'SIGKILL');
     await sleep(1500);
     startMaster(victim);
     await until(() => cli(victim.port, 'ping').stdout.trim() === 'PONG', 15_000, 'the restarted master');
+    say('master restarted');
     await load;
+    say('load done');
     assert.equal(accepted.length, TOTAL + 1);
 
     const final = async () => (await db.query(`select count(*)::int as n from task where id = any($1) and status in ('succeeded', 'failed', 'cancelled')`, [accepted])).rows[0].n as number;
     await until(async () => (await final()) === accepted.length, 180_000, 'every accepted task to be final');
+    say('every task final');
     const { rows: statuses } = await db.query(`select status, count(*)::int as n from task where id = any($1) group by status`, [accepted]);
     assert.deepEqual(statuses, [{ status: 'succeeded', n: accepted.length }]);
     const { rows } = await db.query(`select count(*)::int as n, count(distinct name)::int as d from customer where name = any($1)`, [names]);
     assert.deepEqual(rows[0], { n: accepted.length, d: accepted.length }, 'one customer per accepted task: nothing lost, nothing twice');
 
+    // After the blow, results still fan out across web processes, and the rate-limit counters (logins) live in the cluster under the tag.
+    const after = await openFeed(a.url, globex, 0);
+    const late = await post(b.url, { token: globex, task: { action: 'create_customer', data: { name: 'cluster-after' } } });
+    assert.equal(late.status, 202);
+    await after.waitFor(() => after.results().some((m) => m.task?.id === late.body.task.id), 60_000);
+    await after.close();
+    say('checking the feed after the blow');
+    // A failed login is counted (successes are not): its counter sits in the cluster.
+    assert.equal((await post(a.url, { task: { action: 'login', data: { name: 'admin@acme.test', password: 'not the password' } } })).status, 401);
+    say('failed login answered');
+    const rl = spawnSync('redis-cli', ['-c', '-p', String(victim.port), '--scan', '--pattern', `${tagged}:rl:*`], { encoding: 'utf8' }).stdout.trim();
+    assert.ok(rl.length > 0, 'the rate-limit store counts in the cluster, under the hash tag');
+
+    say('rate-limit key found');
     // Bull Board reads the same queues through the cluster: the admin queue's completed jobs are there.
-    const res = await fetch(`${a.url}${BOARD_PATH}/api/queues`, { headers: { cookie: `bureau_board=${acme}` } });
+    const res = await fetch(`${a.url}${BOARD_PATH}/api/queues`, { headers: { cookie: `bureau_board=${acme}` }, signal: AbortSignal.timeout(30_000) });
     assert.equal(res.status, 200);
     const board = (await res.json()) as { queues: { name: string; counts: Record<string, number> }[] };
     assert.deepEqual(board.queues.map((q) => q.name).sort(), [...domains.workerKinds].sort());
