@@ -10,7 +10,10 @@ export interface Config {
   host: string;
   /** PostgreSQL connection string; empty in the embedded default until it starts one. */
   databaseUrl: string;
-  /** Redis connection string; empty means "no Redis": queues and fan-out run on PostgreSQL. */
+  /**
+   * Redis connection string; empty means "no Redis": queues and fan-out run on PostgreSQL.
+   * `redis+cluster://host:port,host:port` (or `REDIS_CLUSTER_NODES`) means a Redis Cluster (src/infra/redis-connection.ts).
+   */
   redisUrl: string;
   queueBackend: QueueBackendKind;
   /** Namespaces queue keys (Redis prefix) / the BullMQ schema (PostgreSQL), so tests and tenants of a Redis never collide. */
@@ -97,7 +100,11 @@ function tracingFrom(env: Env): Config['tracing'] {
 
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const nodeEnv = env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'development';
-  const redisUrl = env.REDIS_URL ?? '';
+  // REDIS_CLUSTER_NODES (comma-separated host:port) names a Redis Cluster's seed nodes; it wins over REDIS_URL.
+  const clusterNodes = (env.REDIS_CLUSTER_NODES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const redisUrl = clusterNodes.length ? `redis+cluster://${clusterNodes.join(',')}` : (env.REDIS_URL ?? '');
+  const onCluster = redisUrl.startsWith('redis+cluster://');
+  const prefix = env.QUEUE_PREFIX || 'bureau';
   const backend = env.QUEUE_BACKEND;
   if (backend !== undefined && backend !== '' && backend !== 'redis' && backend !== 'postgres') {
     throw new Error(`QUEUE_BACKEND must be "redis" or "postgres", got "${backend}"`);
@@ -110,7 +117,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     databaseUrl: env.DATABASE_URL ?? '',
     redisUrl,
     queueBackend: (backend || (redisUrl ? 'redis' : 'postgres')) as QueueBackendKind,
-    queuePrefix: env.QUEUE_PREFIX || 'bureau',
+    // On a cluster each queue's keys must share a slot: the prefix gets a hash tag when it has none.
+    queuePrefix: onCluster && !/\{[^}]+\}/.test(prefix) ? `{${prefix}}` : prefix,
     feedChannel: env.FEED_CHANNEL || 'bureau_feed',
     dataDir: env.DATA_DIR || '.data',
     sessionTtlMs: int(env, 'SESSION_TTL_MS', 12 * hour),

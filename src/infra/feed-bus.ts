@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { createRedis, type RedisClient } from './redis-connection.js';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from './logger.js';
@@ -53,14 +53,14 @@ function decode(payload: string, handler: (m: FeedMessage) => void, log: Logger)
 const bySeq = (a: FeedMessage, b: FeedMessage): number => a.userId - b.userId || (a.seq ?? 0) - (b.seq ?? 0);
 
 class RedisFeedBus implements FeedBus {
-  private readonly pub: Redis;
-  private sub: Redis | null = null;
+  private readonly pub: RedisClient;
+  private sub: RedisClient | null = null;
   constructor(
     private readonly url: string,
     private readonly channel: string,
     private readonly log: Logger,
   ) {
-    this.pub = new Redis(url, { maxRetriesPerRequest: 2 });
+    this.pub = createRedis(url, { maxRetriesPerRequest: 2 });
     this.pub.on('error', (err) => log.warn({ err: err.message }, 'feed publisher error'));
   }
   private pending: FeedMessage[] = [];
@@ -84,7 +84,8 @@ class RedisFeedBus implements FeedBus {
     return this.batch;
   }
   async subscribe(handler: (m: FeedMessage) => void): Promise<void> {
-    this.sub = new Redis(this.url, { maxRetriesPerRequest: null });
+    // On a Redis Cluster a PUBLISH reaches subscribers on every node; ioredis resubscribes elsewhere when a node goes away.
+    this.sub = createRedis(this.url, { maxRetriesPerRequest: null });
     this.sub.on('error', (err) => this.log.warn({ err: err.message }, 'feed subscriber error'));
     this.sub.on('message', (_channel: string, payload: string) => decode(payload, handler, this.log));
     await this.sub.subscribe(this.channel);

@@ -1,5 +1,5 @@
 import { Queue, UnrecoverableError, Worker, createPostgresBackend, type Job, type Processor } from 'bullmq';
-import { Redis } from 'ioredis';
+import { createRedis, type RedisClient } from './redis-connection.js';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from './logger.js';
@@ -49,7 +49,7 @@ export const jobIdFor = (taskId: number): string => `t-${taskId}`;
 export class Queues {
   private readonly queues = new Map<string, Queue<JobData>>();
   private readonly workers: Worker<JobData>[] = [];
-  private redis: Redis | null = null;
+  private redis: RedisClient | null = null;
 
   constructor(
     private readonly config: Config,
@@ -65,9 +65,9 @@ export class Queues {
   }
 
   /** Redis: one shared connection for producers (workers get their own, as BullMQ requires). */
-  private redisConnection(): Redis {
+  private redisConnection(): RedisClient {
     if (!this.redis) {
-      this.redis = new Redis(this.config.redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true });
+      this.redis = createRedis(this.config.redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true });
       this.redis.on('error', (err) => this.log.warn({ err: err.message }, 'queue redis connection error'));
     }
     return this.redis;
@@ -121,7 +121,7 @@ export class Queues {
     const w =
       this.config.queueBackend === 'redis'
         ? new Worker<JobData>(name, processor, {
-            connection: new Redis(this.config.redisUrl, { maxRetriesPerRequest: null }),
+            connection: createRedis(this.config.redisUrl, { maxRetriesPerRequest: null }),
             prefix: this.config.queuePrefix,
             concurrency,
             // A worker killed mid-job: its lock expires and another worker takes the job over.

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { createRedis, type RedisClient } from './redis-connection.js';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from './logger.js';
@@ -9,7 +9,7 @@ import type { Logger } from './logger.js';
  * PostgreSQL; `memory` (one process only) is for tests that build an app alone.
  */
 export type RateLimitStore =
-  | { kind: 'redis'; client: Redis; prefix: string }
+  | { kind: 'redis'; client: RedisClient; prefix: string }
   | { kind: 'postgres'; pool: pg.Pool; prefix: string }
   | { kind: 'memory'; prefix: string };
 
@@ -17,7 +17,7 @@ export function openRateLimitStore(config: Config, log: Logger): { store: RateLi
   const prefix = `${config.queuePrefix}:rl`;
   if (config.redisUrl) {
     // No offline queue: while Redis is down a check fails at once and the in-memory insurance limiter answers.
-    const client = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    const client = createRedis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     client.on('error', (err) => log.warn({ err: err.message }, 'rate-limit redis connection error'));
     return { store: { kind: 'redis', client, prefix }, close: async () => void client.disconnect() };
   }

@@ -12,11 +12,14 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { buildRegistry } from '../../src/actions.js';
 import { pickFreePort } from '../../src/infra/free-port.js';
+import { domains } from '../../src/domains.js';
 import { DEMO_PASSWORD } from '../helpers/bureau.js';
 import { SmtpSink } from '../helpers/smtp-sink.js';
 import { procEnv, releaseWithDemo, sleep, spawnProc, startOwnPostgres, startOwnRedis, waitForPing, type OwnPostgres, type OwnRedis, type Proc } from '../helpers/procs.js';
+import { domainStormParts, type StormInvariant } from './storm-domains.js';
 
-const WORKERS = ['admin', 'compliance', 'service', 'system', 'mail'] as const;
+// Every worker kind runs (the kill rotation takes the first five kinds first, as before the newer domains).
+const WORKERS = [...new Set(['admin', 'compliance', 'service', 'system', 'mail', ...domains.workerKinds])].filter((k) => domains.workerKinds.includes(k));
 const FINAL = ['succeeded', 'failed', 'cancelled'];
 
 export interface StormOptions {
@@ -39,6 +42,8 @@ export interface StormOptions {
   flows?: Flow[];
   /** Invitation sends (invite_user, email through an SMTP sink) in the mix; on when bureau has the action. */
   invitations?: boolean;
+  /** The newer domains' flows (tickets, bookings, guest steps), their checks and rules (storm-domains.ts); on for those bureau has. */
+  domains?: boolean;
   log?: (line: string) => void;
 }
 
@@ -133,6 +138,10 @@ export interface Flow {
   /** Demo users (local part, e.g. `compliance2`) who run it, in both tenants. */
   users: string[];
   weight: number;
+  /** Tenants (slugs) its users belong to; the backoffice tenants (those with customers) unless given. */
+  tenants?: string[];
+  /** Runs once before the load (looks things up, logs in helpers). */
+  setup?(ctx: { db: pg.Pool; run: StormRun; login(email: string): Promise<string> }): Promise<void>;
   step(c: Client, rnd: () => number): Promise<void>;
 }
 
@@ -316,6 +325,8 @@ export interface StormReport {
   reconcileExpected: number;
   loadMs: number;
   settleMs: number;
+  /** Rules checked over the database after the storm (storm-domains.ts), each `name: ok` or `name: what is wrong`. */
+  invariants: string[];
   /** Nothing went wrong. */
   ok: boolean;
   problems: string[];
@@ -352,6 +363,10 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
       flows.push(inviteFlow);
       checks.push(inviteCheck);
     }
+    const registry = buildRegistry();
+    const parts = opts.domains === false ? { flows: [], checks: [], invariants: [] as StormInvariant[] } : domainStormParts((a) => registry.get(a) !== undefined);
+    flows.push(...parts.flows);
+    checks.push(...parts.checks);
     const env = procEnv(
       { databaseUrl: db.url, redisUrl: redis?.url ?? '', prefix: 'storm', port, queueBackend: opts.backend },
       { RECONCILE_INTERVAL_MS: '2000', RECONCILE_GRACE_MS: '5000', WORKER_CONCURRENCY: '16', JOB_BACKOFF_MS: '500', ...(sink ? { SMTP_URL: sink.url, INVITE_RATE_LIMIT: '1000000' } : {}), ...extra.env },
@@ -407,13 +422,14 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
       if (res.status !== 200) throw new Error(`login ${email}: ${res.status} ${JSON.stringify(body)}`);
       return body.token as string;
     };
+    for (const f of flows) await f.setup?.({ db: pool, run, login });
     const totalWeight = flows.reduce((s, f) => s + f.weight, 0);
     const clients: { c: Client; flow: Flow }[] = [];
     const tokens = new Map<string, string>();
     for (let i = 0; i < opts.clients; i++) {
       let w = ((i + 0.5) / opts.clients) * totalWeight;
       const flow = flows.find((f) => (w -= f.weight) < 0) ?? flows[0]!;
-      const tenant = tenants[i % tenants.length]!;
+      const tenant = flow.tenants ? flow.tenants[i % flow.tenants.length]! : tenants[i % tenants.length]!;
       const email = `${flow.users[Math.floor(i / tenants.length) % flow.users.length]}@${tenant}.test`;
       if (!tokens.has(email)) tokens.set(email, await login(email));
       clients.push({ c: new Client(run, email, tokens.get(email)!, tenant), flow });
@@ -558,6 +574,12 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
       const counted = await check.count(pool, list, run);
       perAction.push({ action, tasks: list.length, succeeded: list.filter((t) => t.status === 'succeeded').length, failed: list.filter((t) => t.status === 'failed').length, ...counted });
     }
+    const invariants: string[] = [];
+    for (const inv of parts.invariants) {
+      const wrong = await inv.check(pool, run);
+      invariants.push(`${inv.name}: ${wrong ?? 'holds'}`);
+      if (wrong) problems.push(`${inv.name}: ${wrong}`);
+    }
     const count = (s: string) => tasks.filter((t) => t.status === s).length;
     const report: StormReport = {
       backend: opts.backend,
@@ -580,6 +602,7 @@ export async function runStorm(opts: StormOptions, extra: { flows?: Flow[]; chec
       followUps: follow.map((r) => `${r.action} ${r.status} ${r.n}`).join(', '),
       loadMs,
       settleMs,
+      invariants,
       ok: false,
       problems,
     };
@@ -614,6 +637,7 @@ export function formatReport(r: StormReport): string {
     `  follow-up system tasks: ${r.followUps || 'none'}${r.perAction.some((p) => p.action === 'invite_user') ? ' (emails counted at the SMTP sink)' : ''}`,
     `  ${'action'.padEnd(16)} ${'tasks'.padStart(6)} ${'succeeded'.padStart(9)} ${'failed'.padStart(6)} ${'effects'.padStart(7)} ${'dup'.padStart(4)} ${'lost'.padStart(4)}`,
     ...r.perAction.map((p) => `  ${p.action.padEnd(16)} ${String(p.tasks).padStart(6)} ${String(p.succeeded).padStart(9)} ${String(p.failed).padStart(6)} ${String(p.effects).padStart(7)} ${String(p.duplicates).padStart(4)} ${String(p.lost).padStart(4)}${p.resent ? `  (${p.resent} resent with the same Message-ID after a crash)` : ''}`),
+    ...r.invariants.map((i) => `  rule ${i}`),
     `  re-enqueued by the reconciler ${r.reconciled} (should be close to, not above, ${r.reconcileExpected}: ${r.reconcileExpected ? 'tasks unfinished when Redis was flushed' : 'no flush in this storm'}); duplicates ${r.duplicates}, lost ${r.lost}; load ${(r.loadMs / 1000).toFixed(1)} s, settled ${(r.settleMs / 1000).toFixed(1)} s after it`,
     ...r.problems.map((p) => `  PROBLEM: ${p}`),
   ];
