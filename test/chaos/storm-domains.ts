@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { sleep } from '../helpers/procs.js';
-import { Client, type EffectCheck, type Flow, type StormRun } from './storm.js';
+import { Client, tallyOnce, type EffectCheck, type Flow, type StormRun } from './storm.js';
 
 /** A rule that must hold after the storm, over what the database holds; `null` when it does. */
 export interface StormInvariant {
@@ -217,17 +217,7 @@ function guestStepCheck(action: string): EffectCheck {
            from task t where t.id = any($1)`,
         [tasks.map((t) => t.id), GUEST_EVENT[action]],
       );
-      let effects = 0;
-      let duplicates = 0;
-      let lost = 0;
-      for (const r of rows) {
-        effects += r.n;
-        if (r.status === 'succeeded') {
-          duplicates += Math.max(0, r.n - 1);
-          if (r.n === 0) lost++;
-        } else duplicates += r.any;
-      }
-      return { effects, duplicates, lost };
+      return tallyOnce(rows);
     },
   };
 }

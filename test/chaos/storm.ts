@@ -243,19 +243,29 @@ function eventCheck(action: string): EffectCheck {
     async count(db, tasks) {
       const ids = tasks.map((t) => t.id);
       const { rows } = await db.query(`select t.id, t.status, count(e.id)::int as n from task t left join entity_event e on e.task_id = t.id where t.id = any($1) group by t.id, t.status`, [ids]);
-      let effects = 0;
-      let duplicates = 0;
-      let lost = 0;
-      for (const r of rows) {
-        effects += r.n;
-        if (r.status === 'succeeded') {
-          duplicates += Math.max(0, r.n - 1);
-          if (r.n === 0) lost++;
-        } else duplicates += r.n;
-      }
-      return { effects, duplicates, lost };
+      return tallyOnce(rows);
     },
   };
+}
+
+/**
+ * Counts effects that must happen exactly once per succeeded task: `n` is the
+ * task's own effect rows, `any` every row it left (default `n`). A succeeded
+ * task with none is lost, one with more is duplicated; a failed task must
+ * leave nothing.
+ */
+export function tallyOnce(rows: readonly { status: string; n: number; any?: number }[]): { effects: number; duplicates: number; lost: number } {
+  let effects = 0;
+  let duplicates = 0;
+  let lost = 0;
+  for (const r of rows) {
+    effects += r.n;
+    if (r.status === 'succeeded') {
+      duplicates += Math.max(0, r.n - 1);
+      if (r.n === 0) lost++;
+    } else duplicates += r.any ?? r.n;
+  }
+  return { effects, duplicates, lost };
 }
 
 /** A create also leaves exactly one row in its table, made by that task (checked through its create event). */
