@@ -149,6 +149,21 @@ describe('workflows (seed 003): SYNC_ACTION and ASYNC_ACTION tasks', function ()
       assert.equal(leaked[0].n, 0, 'the token is in a task payload');
     });
 
+    it('refuses a callback sent as another content type (415) or holding text PostgreSQL cannot store (400), and leaves the token usable', async () => {
+      const ticket = await submit(asyncTask());
+      const path = await callbackOf(ticket.tasks[0].id);
+      const asText = await fetch(`${t.b.url}${path}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ id: 'ASYNC-TEXT' }) });
+      assert.equal(asText.status, 415);
+      assert.equal(((await asText.json()) as any).error.code, 'UNSUPPORTED_MEDIA_TYPE');
+      const withNul = await fetch(`${t.b.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id": "A\\u0000B"}' });
+      assert.equal(withNul.status, 400);
+      assert.equal(((await withNul.json()) as any).error.code, 'BAD_JSON');
+      assert.equal((await callback(path, { id: 'ASYNC-3' })).status, 202);
+      const task = await settled(ticket.tasks[0].id);
+      assert.equal(task.status, 'COMPLETED');
+      assert.deepEqual(task.output, { order_id: 'ASYNC-3' });
+    });
+
     it('times out by a BullMQ delayed job when no callback comes, after which the callback is GONE', async () => {
       const ticket = await submit(asyncTask(1));
       const path = await callbackOf(ticket.tasks[0].id);

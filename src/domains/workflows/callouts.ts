@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../../core/errors.js';
+import { findUnstorableText } from '../../core/unstorable.js';
 
 /**
  * The outbound call of an action task, made after its task's transaction has
@@ -46,6 +47,7 @@ export async function callOut(url: string, body: unknown, timeoutMs: number, hea
         return { ok: false, code: 'CALLOUT_FAILED', status: res.status, message: 'The reply is not JSON.' };
       }
     }
+    if (findUnstorableText(parsed) !== null) return { ok: false, code: 'CALLOUT_FAILED', status: res.status, message: 'The reply holds text that cannot be stored (a NUL character or an unpaired surrogate).' };
     return { ok: true, status: res.status, body: parsed };
   } catch (err) {
     const e = err as { name?: string; message?: string };
