@@ -54,6 +54,8 @@ export interface BureauClientOptions {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the shape depends on the action and the status; `act` gives the typed view
 export type Reply = { status: number; body: any; headers: { get(name: string): string | null } };
 
+/** The longest Retry-After a call waits out by itself before retrying; a longer one is answered to the caller. */
+const MAX_RETRY_WAIT_MS = 10_000;
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
 /** bureau's refusals before an action runs (rate limit, back-pressure, not ready): safe to send again whatever the action. */
 const REFUSED_BEFORE_RUNNING = new Set([429, 503]);
@@ -165,7 +167,10 @@ export class BureauClient {
       if (mode === 'inline') return giveUp(true);
       if (attempt >= retries) return giveUp(mode === null);
       const retryAfter = Number(reply?.headers.get('retry-after'));
-      await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : delay);
+      const waitMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : delay;
+      // A long Retry-After (the login throttle's window) is the caller's to honour, not a pause inside one call.
+      if (reply && waitMs > MAX_RETRY_WAIT_MS) return reply;
+      await sleep(waitMs);
       delay *= 2;
       // Mode unknown (the catalogue did not answer either): ask again after the pause before posting again.
       post = mode !== null;
@@ -209,7 +214,8 @@ export class BureauClient {
    */
   async act<N extends ActionName>(action: N, data: DataOf<N>, opts: { key?: string; timeoutMs?: number } = {}): Promise<ResultOf<N>> {
     // Open before the POST: a result pushed before the reply is then already collected.
-    const feed = this.token && action !== 'login' && action !== 'logout' ? await this.feed() : null;
+    // No websocket (a proxy without it, /ws refusing): the result is polled over GET /api/v1/tasks/:id instead.
+    const feed = this.token && action !== 'login' && action !== 'logout' ? await this.feed().catch(() => null) : null;
     const reply = await this.submit(action, data, opts.key);
     if (reply.status >= 400) {
       const e = (reply.body as { error?: { code: string; message: string; details?: Record<string, unknown> } } | null)?.error;
