@@ -161,22 +161,23 @@ export class Queues {
     await r.ping();
   }
 
+  /** One kept connection for `/ping` (health checks come every few seconds from every balancer: no new backend per check). */
+  private pingPool: pg.Pool | null = null;
+
   private async pingPostgres(ms: number): Promise<void> {
-    const client = new pg.Client({ connectionString: this.config.databaseUrl, connectionTimeoutMillis: ms });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      const { rows } = await client.query('select 1 from information_schema.schemata where schema_name = $1', [pgSchemaFor(this.config.queuePrefix)]);
-      if (!rows.length) throw new Error(`its schema ${pgSchemaFor(this.config.queuePrefix)} is missing (run the release step)`);
-    } finally {
-      await client.end().catch(() => undefined);
+    if (!this.pingPool) {
+      this.pingPool = new pg.Pool({ connectionString: this.config.databaseUrl, max: 1, connectionTimeoutMillis: ms, idleTimeoutMillis: 60_000 });
+      this.pingPool.on('error', () => undefined);
     }
+    const { rows } = await this.pingPool.query('select 1 from information_schema.schemata where schema_name = $1', [pgSchemaFor(this.config.queuePrefix)]);
+    if (!rows.length) throw new Error(`its schema ${pgSchemaFor(this.config.queuePrefix)} is missing (run the release step)`);
   }
 
   async close(): Promise<void> {
     await Promise.allSettled(this.workers.map((w) => w.close()));
     await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
     if (this.redis) this.redis.disconnect();
+    await this.pingPool?.end().catch(() => undefined);
   }
 }
 

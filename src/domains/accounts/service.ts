@@ -144,14 +144,22 @@ export class Accounts {
    * ends every other session of the user: all but the one whose token hash is
    * `keepTokenHash`. INVALID_CREDENTIALS when the current password is wrong.
    */
-  async changePassword(db: Db, u: { userId: number; tenantId: number; oldPassword: string; newPassword: string; keepTokenHash: string | null }): Promise<{ sessionsEnded: number }> {
+  async changePassword(
+    db: Db & { transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> },
+    u: { userId: number; tenantId: number; oldPassword: string; newPassword: string; keepTokenHash: string | null },
+  ): Promise<{ sessionsEnded: number }> {
+    // Both argon2 runs happen before the transaction: no pooled connection waits on them.
     const [row] = await db.sql<{ password_hash: string | null }>('select password_hash from app_user where id = ? and tenant_id = ?', [u.userId, u.tenantId]);
     const ok = row?.password_hash ? await verifyPassword(row.password_hash, u.oldPassword) : false;
     if (!ok) throw new AppError('INVALID_CREDENTIALS', 'The current password is wrong.', { field: 'old_password' });
     const hash = await this.hash(u.newPassword);
-    await db.sql('update app_user set password_hash = ? where id = ?', [hash, u.userId]);
-    const ended = await db.sql<{ id: number }>('update session set revoked_at = now() where user_id = ? and revoked_at is null and token_hash is distinct from ? returning id', [u.userId, u.keepTokenHash]);
-    return { sessionsEnded: ended.length };
+    return db.transaction(async (tx) => {
+      // Guarded by the hash just verified: a change that landed meanwhile wins, and this one is refused.
+      const changed = await tx.sql('update app_user set password_hash = ? where id = ? and password_hash = ? returning id', [hash, u.userId, row!.password_hash]);
+      if (!changed.length) throw new AppError('CONFLICT', 'The password was changed meanwhile; log in again and retry.');
+      const ended = await tx.sql<{ id: number }>('update session set revoked_at = now() where user_id = ? and revoked_at is null and token_hash is distinct from ? returning id', [u.userId, u.keepTokenHash]);
+      return { sessionsEnded: ended.length };
+    });
   }
 
   /**

@@ -29,7 +29,7 @@ export const changePassword = defineInlineAction({
     await ctx.web.attempts.check(subject);
     const keepTokenHash = tokenHash(ctx.token);
     try {
-      const result = await ctx.transaction((tx) => accountsFor(ctx.config).changePassword(tx, { userId: actor.id, tenantId: actor.tenantId, oldPassword: input.old_password, newPassword: input.new_password, keepTokenHash }));
+      const result = await accountsFor(ctx.config).changePassword(ctx, { userId: actor.id, tenantId: actor.tenantId, oldPassword: input.old_password, newPassword: input.new_password, keepTokenHash });
       await ctx.web.attempts.succeeded(subject);
       await ctx.web.sessions.ended(actor.id, { reason: 'password_changed', keepToken: ctx.token });
       return { changed: true, ...result };
