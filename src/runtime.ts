@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { buildRegistry } from './actions.js';
@@ -18,6 +19,7 @@ import { accountsFor, type Accounts } from './domains/accounts/service.js';
 import { domains, SYSTEM_KIND } from './domains.js';
 import { Backpressure } from './pipeline/backpressure.js';
 import { TenantShares } from './pipeline/fairness.js';
+import { FeedNumbering, staleFeedUsers } from './pipeline/feed-numbering.js';
 import { Outbox } from './pipeline/outbox.js';
 import { reconcile } from './pipeline/reconciler.js';
 import { runTask } from './pipeline/run-task.js';
@@ -33,6 +35,8 @@ export interface Runtime {
   registry: Registry;
   queues: Queues;
   bus: FeedBus;
+  /** Numbers committed feed entries and publishes them (every process that appends any). */
+  feed: FeedNumbering;
   outbox: Outbox;
   accounts: Accounts;
   /** Outgoing mail (SMTP_URL or the local outbox); used by the `mail` workers. */
@@ -67,6 +71,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   const registry = buildRegistry();
   const queues = new Queues(config, log);
   const bus = createFeedBus(config, log);
+  const feed = new FeedNumbering(() => orm.em.fork(), bus, log);
   const outbox = new Outbox(() => orm.em.fork(), queues, log);
   const accounts = accountsFor(config);
   const mailer = createMailer(config, log);
@@ -77,6 +82,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
     registry,
     queues,
     bus,
+    feed,
     outbox,
     accounts,
     mailer,
@@ -102,7 +108,7 @@ export interface WebHandle {
 /** HTTP + websocket on one port. Results arrive from workers over the feed bus. */
 export async function startWeb(rt: Runtime, opts: { port?: number; host?: string } = {}): Promise<WebHandle> {
   const waiters = new Waiters();
-  const tasks = new Submissions(rt.registry, rt.outbox, rt.bus, new Backpressure(rt.queues, rt.config.maxBacklog, rt.config.backlogRefreshMs, new TenantShares(() => rt.orm.em.fork(), { ...rt.config.fairness, refreshMs: rt.config.backlogRefreshMs }, rt.log)), rt.log, rt.metrics);
+  const tasks = new Submissions(rt.registry, rt.outbox, rt.feed, new Backpressure(rt.queues, rt.config.maxBacklog, rt.config.backlogRefreshMs, new TenantShares(() => rt.orm.em.fork(), { ...rt.config.fairness, refreshMs: rt.config.backlogRefreshMs }, rt.log)), rt.log, rt.metrics);
   const gateway = new Gateway({ orm: rt.orm, accounts: rt.accounts, config: rt.config, log: rt.log });
   const relay = (m: FeedMessage) => {
     gateway.deliver(m);
@@ -164,9 +170,15 @@ async function pruneFeed(rt: Runtime): Promise<{ deleted: number }> {
   return { deleted: rows[0]?.n ?? 0 };
 }
 
+/** Entries unnumbered for longer than a numbering can take (two relay periods): their process is gone. */
+async function numberStaleFeed(rt: Runtime): Promise<void> {
+  const users = await staleFeedUsers(rt.orm.em.fork() as EntityManager, 2 * rt.config.outboxRelayIntervalMs);
+  if (users.length) await rt.feed.settle(users);
+}
+
 /** One BullMQ worker per kind; SIGTERM lets in-flight jobs finish (close waits for them). */
 export async function startWorkers(rt: Runtime, kinds: readonly WorkerKind[]): Promise<{ close(): Promise<void> }> {
-  const deps = { orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, bus: rt.bus, outbox: rt.outbox, now: () => rt.clock.now(), mailer: rt.mailer, metrics: rt.metrics };
+  const deps = { orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, bus: rt.bus, feed: rt.feed, outbox: rt.outbox, now: () => rt.clock.now(), mailer: rt.mailer, metrics: rt.metrics };
   rt.metrics.watchQueues(rt.queues, kinds, rt.log);
   const traced = rt.config.tracing.enabled;
   const workers = kinds.map((kind) =>
@@ -184,8 +196,12 @@ export async function startWorkers(rt: Runtime, kinds: readonly WorkerKind[]): P
   );
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   let reschedule: NodeJS.Timeout | null = null;
+  let sweep: NodeJS.Timeout | null = null;
   if (kinds.includes(SYSTEM_KIND)) {
     rt.outbox.startRelay(rt.config.outboxRelayIntervalMs);
+    // Feed entries a process left unnumbered (it died between COMMIT and numbering) are numbered and pushed here.
+    sweep = setInterval(() => void numberStaleFeed(rt).catch((err: Error) => rt.log.warn({ err: err.message }, 'stale feed numbering failed')), rt.config.outboxRelayIntervalMs);
+    sweep.unref();
     // BullMQ job schedulers, not process timers: each runs once per period however many system workers there are.
     const system = rt.queues.queue(SYSTEM_KIND);
     const schedule = async () => {
@@ -202,6 +218,7 @@ export async function startWorkers(rt: Runtime, kinds: readonly WorkerKind[]): P
   return {
     async close() {
       if (reschedule) clearInterval(reschedule);
+      if (sweep) clearInterval(sweep);
       await Promise.all(workers.map((w) => w.close()));
     },
   };

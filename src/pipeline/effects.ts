@@ -7,17 +7,16 @@ import type { Actor } from '../core/roles.js';
 import type { TransitionRecord } from '../core/state-machine.js';
 import { dbOf, sql } from '../infra/db.js';
 import { recordEvents } from '../domains/audit/record.js';
-import type { FeedMessage } from '../infra/feed-bus.js';
 import type { Dispatch } from '../infra/queue.js';
 import type { Mailer, OutgoingMail } from '../infra/mailer.js';
 import type { Registry } from '../core/registry.js';
-import { appendFeed } from './feed-entries.js';
+import { appendFeed, type FeedEntry } from './feed-entries.js';
 import { taskSql } from './task-sql.js';
 
 /**
  * What a handler asked for besides its own writes: history rows, follow-up
  * actions, notices. Collected during the handler, written by `persist()` in the
- * same transaction, and acted on (publish, dispatch) only after commit.
+ * same transaction, and acted on (numbered and published, dispatched) only after commit.
  */
 export class Effects {
   readonly events: TransitionRecord[] = [];
@@ -33,7 +32,8 @@ export class Effects {
     for (const m of this.mails) await mailer.send(m);
   }
 
-  async persist(em: EntityManager, meta: { tenantId: number; actorId: number | null; taskId: number; queueOf: (action: string) => string }): Promise<{ messages: FeedMessage[]; dispatches: Dispatch[] }> {
+  /** Writes the collected effects in `em`'s transaction; returns the users whose feeds got entries (to number after COMMIT) and the jobs to dispatch. */
+  async persist(em: EntityManager, meta: { tenantId: number; actorId: number | null; taskId: number; queueOf: (action: string) => string }): Promise<{ feedUsers: number[]; dispatches: Dispatch[] }> {
     await recordEvents(dbOf(em), meta, this.events);
     const dispatches: Dispatch[] = [];
     for (const e of this.enqueued) {
@@ -52,7 +52,7 @@ export class Effects {
       );
       if (rows[0]) dispatches.push({ taskId: rows[0].id, queue, runAt });
     }
-    const feed: { userId: number; taskId: number | null; body: Record<string, unknown> }[] = [];
+    const feed: FeedEntry[] = [];
     for (const n of this.notices) {
       const ids =
         'userIds' in n.target
@@ -60,9 +60,7 @@ export class Effects {
           : (await sql<{ id: number }>(em, `select id from app_user where tenant_id = ? and role = ? and level >= ? and status = 'active'`, [meta.tenantId, n.target.role, n.target.minLevel ?? 1])).map((r) => r.id);
       for (const userId of new Set(ids)) feed.push({ userId, taskId: meta.taskId, body: { type: 'notice', notice: n.notice } });
     }
-    // The owner's counter (its result entry comes at COMMIT) is locked with the others, in user order.
-    const messages = feed.length ? await appendFeed(em, meta.tenantId, feed, meta.actorId) : [];
-    return { messages, dispatches };
+    return { feedUsers: await appendFeed(em, meta.tenantId, feed), dispatches };
   }
 }
 

@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ErrorBody } from '../core/errors.js';
-import type { FeedMessage } from '../infra/feed-bus.js';
 import type { Call, Statement } from '../infra/quick-transaction.js';
 import { prepared } from './prepared.js';
 import { taskMachine, type TaskEvent, type TaskStatus } from '../domains/tasks/machine.js';
@@ -12,7 +11,7 @@ export interface TaskOutcome {
   error?: ErrorBody;
 }
 
-/** The websocket message for a task: `seq` is filled in by the database when it is stored. */
+/** The websocket message for a task: `seq` is filled in by the database when the entry is numbered. */
 export function resultBody(task: { id: number; action: string }, status: TaskStatus, outcome: TaskOutcome) {
   return {
     type: 'result',
@@ -29,8 +28,8 @@ export type FinishEvent = keyof typeof FINISHING;
  * the task machine. A worker finishing the attempt it runs counts it here, so the
  * task row is written once per run, not twice. Both return one row when the task
  * moved and none when the guard found it elsewhere. The user statement appends
- * the owner's feed entry: its counter is taken only when the task moved (seq
- * allocation as in `feed-entries.ts`). The entry's task carries `finishedAt`
+ * the owner's feed entry when the task moved, unnumbered (numbered after COMMIT,
+ * see `feed-entries.ts`), so it locks nothing of the user's. The entry's task carries `finishedAt`
  * (the row's `finished_at`), so a replayed result says when it happened.
  * `finished_at` is `clock_timestamp()`, the instant the statement runs: `now()`
  * would be the start of the worker's transaction, before the action ran.
@@ -44,16 +43,12 @@ function finishSql(event: FinishEvent): { system: Statement; user: Statement } {
     system: { name: `bureau_finish_${event}_system`, text: update('$1', '$2', '$3') },
     user: {
       name: `bureau_finish_${event}_user`,
-      text: `with t as (${update('$2', '$3', '$4')}), c as (
-         insert into feed_cursor (user_id, last_seq) select $1::int, 1 from t
-         on conflict (user_id) do update set last_seq = feed_cursor.last_seq + 1
-         returning last_seq
-       )
+      text: `with t as (${update('$2', '$3', '$4')})
        insert into feed_entry (user_id, seq, tenant_id, task_id, body)
-       select $1, c.last_seq, $5, $4,
-         jsonb_set(jsonb_set($6::jsonb, '{seq}', to_jsonb(c.last_seq)), '{task,finishedAt}', to_jsonb(to_char(t.finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
-       from c, t
-       returning seq, body`,
+       select $1, -nextval('feed_pending_seq'), $5, $4,
+         jsonb_set($6::jsonb, '{task,finishedAt}', to_jsonb(to_char(t.finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+       from t
+       returning user_id`,
     },
   };
 }
@@ -71,8 +66,8 @@ export interface Finish {
   sql: Call;
   /** Whether the task moved (the guard let it). */
   moved: (rows: unknown[]) => boolean;
-  /** The owner's feed message (none for a system task, or when the task did not move). */
-  message: (rows: unknown[]) => FeedMessage | null;
+  /** The user whose feed got the result entry, to number after COMMIT (none for a system task, or when the task did not move). */
+  feedUser: (rows: unknown[]) => number | null;
 }
 
 /**
@@ -84,15 +79,12 @@ export function finishStatement(task: { id: number; action: string; tenant_id: n
   const result = outcome.result === undefined ? null : JSON.stringify(outcome.result);
   const error = outcome.error ? JSON.stringify(outcome.error) : null;
   const moved = (rows: unknown[]) => rows.length > 0;
-  if (task.actor_id === null) return { sql: { statement: FINISH[event].system, values: [result, error, task.id] }, moved, message: () => null };
+  if (task.actor_id === null) return { sql: { statement: FINISH[event].system, values: [result, error, task.id] }, moved, feedUser: () => null };
   const userId = task.actor_id;
   return {
     sql: { statement: FINISH[event].user, values: [userId, result, error, task.id, task.tenant_id, JSON.stringify(body)] },
     moved,
-    message: (rows) => {
-      const row = rows[0] as { seq: number; body: Record<string, unknown> } | undefined;
-      return row ? { userId, seq: row.seq, taskId: task.id, body: row.body } : null;
-    },
+    feedUser: (rows) => (rows.length ? userId : null),
   };
 }
 
@@ -106,8 +98,8 @@ export async function finishTask(
   task: Parameters<typeof finishStatement>[0],
   event: Exclude<FinishEvent, 'succeed'>,
   outcome: TaskOutcome,
-): Promise<{ moved: boolean; message: FeedMessage | null }> {
+): Promise<{ moved: boolean; feedUser: number | null }> {
   const finish = finishStatement(task, event, outcome);
   const rows = await prepared(em, finish.sql.statement.name, finish.sql.statement.text, finish.sql.values);
-  return { moved: finish.moved(rows), message: finish.message(rows) };
+  return { moved: finish.moved(rows), feedUser: finish.feedUser(rows) };
 }

@@ -7,7 +7,7 @@ import type { Registry } from '../core/registry.js';
 import type { Actor } from '../core/roles.js';
 import { mayRun } from '../core/define-action.js';
 import { sql, type Orm } from '../infra/db.js';
-import type { FeedBus, FeedMessage } from '../infra/feed-bus.js';
+import type { FeedBus } from '../infra/feed-bus.js';
 import { UnrecoverableError, type Dispatch, type Job, type JobData, type TaskCopy } from '../infra/queue.js';
 import { quickTransaction, speculativeTransaction, type Ending, type Statement } from '../infra/quick-transaction.js';
 import type { Mailer } from '../infra/mailer.js';
@@ -16,6 +16,7 @@ import { taskMachine } from '../domains/tasks/machine.js';
 import { currentCarrier, withSpan } from '../infra/tracing.js';
 import { buildContext, Effects } from './effects.js';
 import { FINISH_STATEMENTS, finishStatement, finishTask, resultBody } from './finish-statements.js';
+import type { FeedNumbering } from './feed-numbering.js';
 import type { Outbox } from './outbox.js';
 import { taskSql } from './task-sql.js';
 
@@ -24,7 +25,10 @@ export interface WorkerDeps {
   config: Config;
   log: Logger;
   registry: Registry;
+  /** Live-only messages (the `running` notice). */
   bus: FeedBus;
+  /** Numbers and publishes the feed entries a task's transaction appended, after its COMMIT. */
+  feed: Pick<FeedNumbering, 'settle'>;
   outbox: Outbox;
   now: () => Date;
   /** Present in processes that run the `mail` queue. */
@@ -111,9 +115,8 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
     if (!outcome) return republish(deps, fresh(), taskId);
     const own = outcome.finish(lastRows);
     if (seen.task) deps.metrics?.taskFinished(seen.task.action, taskMachine.events.succeed.to, enqueuedAt(job));
-    const trace = deps.config.tracing.enabled ? currentCarrier() : undefined;
-    const messages = (own ? [own, ...outcome.messages] : outcome.messages).map((m) => (trace ? { ...m, trace } : m));
-    await deps.bus.publish(messages).catch((err: Error) => log.warn({ err: err.message }, 'live push failed; clients get it on resume'));
+    const carrier = deps.config.tracing.enabled ? currentCarrier() : undefined;
+    await deps.feed.settle(own === null ? outcome.feedUsers : [own, ...outcome.feedUsers], carrier ? { taskId, carrier } : undefined);
     deps.outbox.dispatchSoon(outcome.dispatches);
     if (outcome.afterCommit.length) await runAfterCommit(deps, fresh, seen.task!, outcome.afterCommit, log);
   } catch (thrown) {
@@ -131,11 +134,11 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
     }
     if (err.code === 'INTERNAL') log.error({ err: thrown }, 'task failed with an internal error');
     // One statement, so no transaction of its own: the attempt counted, the task failed with its error, the owner's feed entry.
-    const { moved, message } = await finishTask(fresh(), task, 'fail', { error: err.toJSON() });
+    const { moved, feedUser } = await finishTask(fresh(), task, 'fail', { error: err.toJSON() });
     // Another delivery finished the task meanwhile: this one has nothing to report.
     if (!moved) return;
     deps.metrics?.taskFinished(task.action, taskMachine.events.fail.to, enqueuedAt(job));
-    if (message) await deps.bus.publish([message]).catch(() => undefined);
+    if (feedUser !== null) await deps.feed.settle([feedUser]);
     // Stored as failed, so the reconciler leaves it alone too (it re-queues only tasks a worker may still start).
     throw new UnrecoverableError(`${err.code}: ${err.message}`);
   }
@@ -168,9 +171,10 @@ const START: Statement = {
 const QUICK_STATEMENTS = [START, ...FINISH_STATEMENTS];
 
 interface Outcome {
-  /** The task's own feed message, read from the rows of the finishing statement. */
-  finish: (rows: unknown[]) => FeedMessage | null;
-  messages: FeedMessage[];
+  /** The user whose feed got the task's result entry, read from the rows of the finishing statement. */
+  finish: (rows: unknown[]) => number | null;
+  /** Users whose feeds got notices. */
+  feedUsers: number[];
   dispatches: Dispatch[];
   afterCommit: Effects['afterCommit'];
 }
@@ -199,7 +203,7 @@ async function execute(deps: WorkerDeps, tem: EntityManager, task: TaskRow, log:
   const side = await effects.persist(tem, { tenantId: task.tenant_id, actorId: task.actor_id, taskId: task.id, queueOf });
   const finish = finishStatement(task, 'succeed', { result: result ?? null });
   return {
-    value: { finish: finish.message, messages: side.messages, dispatches: side.dispatches, afterCommit: effects.afterCommit },
+    value: { finish: finish.feedUser, feedUsers: side.feedUsers, dispatches: side.dispatches, afterCommit: effects.afterCommit },
     last: finish.sql,
     // Mail goes to SMTP after the result is written and before COMMIT (see `ActionContext.mail`).
     ...(effects.mails.length ? { beforeCommit: () => effects.sendMail(deps.mailer) } : {}),
@@ -222,6 +226,7 @@ async function runAfterCommit(deps: WorkerDeps, fresh: () => EntityManager, task
       const queueOf = (name: string) => deps.registry.queueFor(deps.registry.get(name) as typeof def, { kind: 'system', tenantId: task.tenant_id });
       const side = await fresh().transactional((tem) => effects.persist(tem as EntityManager, { tenantId: task.tenant_id, actorId: null, taskId: task.id, queueOf }));
       deps.outbox.dispatchSoon(side.dispatches);
+      await deps.feed.settle(side.feedUsers);
     },
   };
   for (const fn of fns) await fn(later).catch((err: unknown) => log.error({ err }, 'an after-commit step failed'));
@@ -235,14 +240,21 @@ function loadActor(task: TaskRow): Actor {
   return actorFromRow(u);
 }
 
-/** A redelivered job whose task already finished: push its stored result again (clients drop seqs they have). */
+/**
+ * A redelivered job whose task already finished: its result entry may still be
+ * unnumbered (the process that finished it died before numbering), so number
+ * the owner's feed first, then push the stored result again (clients drop seqs
+ * they have).
+ */
 async function republish(deps: WorkerDeps, em: EntityManager, taskId: number): Promise<void> {
+  const [owner] = await sql<{ actor_id: number | null }>(em, 'select actor_id from task where id = ?', [taskId]);
+  if (!owner || owner.actor_id === null) return;
+  await deps.feed.settle([owner.actor_id]);
   const rows = await sql<{ user_id: number; seq: number; body: Record<string, unknown> }>(
     em,
-    `select f.user_id, f.seq, f.body from task t join feed_entry f on f.user_id = t.actor_id and f.task_id = t.id
-      where t.id = ? and f.body->>'type' = 'result' order by f.seq desc limit 1`,
-    [taskId],
+    `select user_id, seq, body from feed_entry where user_id = ? and task_id = ? and seq > 0 and body->>'type' = 'result' order by seq desc limit 1`,
+    [owner.actor_id, taskId],
   );
   const r = rows[0];
-  if (r) await deps.bus.publish([{ userId: r.user_id, seq: r.seq, taskId, body: r.body }]).catch(() => undefined);
+  if (r) await deps.bus.publish([{ userId: r.user_id, seq: Number(r.seq), taskId, body: r.body }]).catch(() => undefined);
 }

@@ -6,7 +6,7 @@ import type { Registry } from '../core/registry.js';
 import type { Actor } from '../core/roles.js';
 import { sql } from '../infra/db.js';
 import { actorFromRow } from '../domains/accounts/service.js';
-import type { FeedBus } from '../infra/feed-bus.js';
+import type { FeedNumbering } from './feed-numbering.js';
 import type { TaskCopy } from '../infra/queue.js';
 import { currentCarrier, type TraceCarrier } from '../infra/tracing.js';
 import { finishTask } from './finish-statements.js';
@@ -90,7 +90,8 @@ export class Submissions {
   constructor(
     private readonly registry: Registry,
     private readonly outbox: Outbox,
-    private readonly bus: FeedBus,
+    /** Numbers and publishes the feed entries a cancel appends (`FeedNumbering`). */
+    private readonly feed: Pick<FeedNumbering, 'settle'>,
     private readonly backpressure: Backpressure | null = null,
     private readonly log: Logger | null = null,
     /** This process's metrics: a task cancelled here is counted in `bureau_tasks_total` like a worker's. */
@@ -193,16 +194,16 @@ export class Submissions {
 
   /** Cancels a task still waiting in its queue; 409 once it runs or has finished. */
   async cancel(em: EntityManager, actor: Actor, id: number) {
-    const { moved, message, action } = await em.transactional(async (txEm) => {
+    const { moved, feedUser, action } = await em.transactional(async (txEm) => {
       const tem = txEm as EntityManager;
       const [t] = await sql<TaskRecord>(tem, 'select * from task where id = ? and tenant_id = ? for update', [id, actor.tenantId]);
       if (!t || !canSee(actor, t)) throw new AppError('NOT_FOUND', `No task ${id}.`);
       if (!taskMay('cancel', t.status)) throw new AppError('CONFLICT', `Task ${id} is ${t.status}; only a ${taskMachine.events.cancel.from.join(' or ')} task can be cancelled.`, { status: t.status });
-      const { moved, message } = await finishTask(tem, t, 'cancel', { error: { code: 'CONFLICT', message: 'Cancelled before it ran.' } });
-      return { moved, message, action: t.action };
+      const { moved, feedUser } = await finishTask(tem, t, 'cancel', { error: { code: 'CONFLICT', message: 'Cancelled before it ran.' } });
+      return { moved, feedUser, action: t.action };
     });
     if (moved) this.metrics?.taskFinished(action, taskMachine.events.cancel.to, undefined);
-    if (message) await this.bus.publish([message]).catch(() => undefined);
+    if (feedUser !== null) await this.feed.settle([feedUser]);
     return this.get(em, actor, id);
   }
 }

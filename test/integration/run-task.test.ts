@@ -36,7 +36,7 @@ describe('runTask (the worker side of the pipeline)', () => {
   before(async () => {
     b = await startTestBureau({ workers: [] });
     const registry = new Registry([...domains.registry.list(), flaky('flaky_infra', 'UNAVAILABLE', 2), flaky('flaky_rule', 'NOT_FOUND', 5), flaky('flaky_spent', 'UNAVAILABLE', 9), flaky('flaky_copied', 'UNAVAILABLE', 2), flaky('queued_rule', 'NOT_FOUND', 5), flaky('queued_infra', 'UNAVAILABLE', 2)] as ActionDefinition[], (role) => domains.queueOfRole(role), domains.systemKind);
-    deps = { orm: b.rt.orm, config: b.config, log: b.rt.log, registry, bus: b.rt.bus, outbox: b.rt.outbox, now: () => new Date() };
+    deps = { orm: b.rt.orm, config: b.config, log: b.rt.log, registry, bus: b.rt.bus, feed: b.rt.feed, outbox: b.rt.outbox, now: () => new Date() };
   });
   after(() => b.close());
 
@@ -235,7 +235,7 @@ describe('runTask (the worker side of the pipeline)', () => {
       pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
         const first = args[0] as string | { text?: string } | undefined;
         const text = typeof first === 'string' ? first : (first?.text ?? '');
-        if (!/^PREPARE /.test(text) && /bureau_task_start|bureau_finish|feed_cursor|"customer"/.test(text)) n++;
+        if (!/^PREPARE /.test(text) && /bureau_task_start|bureau_finish|feed_pending_seq|"customer"/.test(text)) n++;
         return (original as (...a: unknown[]) => unknown).apply(this, args);
       } as typeof original;
       try {

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { FeedBus, FeedMessage } from '../../src/infra/feed-bus.js';
+import { appendFeed, readFeed } from '../../src/pipeline/feed-entries.js';
+import { FeedNumbering, staleFeedUsers } from '../../src/pipeline/feed-numbering.js';
+import { startTestBureau, type TestBureau } from '../helpers/bureau.js';
+
+/*
+ * Feed entries are appended unnumbered and numbered after COMMIT (issue 19), so
+ * one user's transactions never wait for each other on the feed, while readers
+ * still see each user's entries in seq order with no hole and none twice.
+ */
+describe('feed numbering: after commit, per user, without holes', () => {
+  let b: TestBureau;
+  let admin: { id: number; tenant_id: number };
+  let reviewer: { id: number; tenant_id: number };
+  before(async () => {
+    b = await startTestBureau({ workers: [] });
+    const { rows } = await b.db.query(`select id, tenant_id, email from app_user where email in ('admin@acme.test', 'compliance1@acme.test')`);
+    admin = rows.find((u) => u.email === 'admin@acme.test');
+    reviewer = rows.find((u) => u.email === 'compliance1@acme.test');
+  });
+  after(() => b.close());
+
+  const em = () => b.rt.orm.em.fork() as EntityManager;
+  const notice = (userId: number, what: string) => ({ userId, taskId: null, body: { type: 'notice', notice: { what } } });
+  const lastSeq = async (userId: number) => Number((await b.db.query('select coalesce(max(seq), 0) as n from feed_entry where user_id = $1', [userId])).rows[0].n);
+  /** A numbering of its own, as another process would have, recording what it publishes. */
+  function numberer(): { feed: FeedNumbering; published: FeedMessage[] } {
+    const published: FeedMessage[] = [];
+    const bus: FeedBus = { publish: async (m) => void published.push(...m), subscribe: async () => undefined, close: async () => undefined };
+    return { feed: new FeedNumbering(em, bus, b.rt.log), published };
+  }
+
+  it('lets a user\'s second transaction append and commit while the first still holds its entry open', async () => {
+    const start = await lastSeq(admin.id);
+    let appended!: () => void;
+    const firstAppended = new Promise<void>((r) => (appended = r));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const first = em().transactional(async (tem) => {
+      await appendFeed(tem as EntityManager, admin.tenant_id, [notice(admin.id, 'first')]);
+      appended();
+      await gate;
+    });
+    await firstAppended;
+    // With the counter locked until COMMIT (the old design) this transaction waited for the first; a lock wait now fails it.
+    await em().transactional(async (tem) => {
+      await (tem as EntityManager).execute(`set local lock_timeout = '1s'`);
+      await appendFeed(tem as EntityManager, admin.tenant_id, [notice(admin.id, 'second'), notice(reviewer.id, 'second')]);
+    });
+    assert.deepEqual(await readFeed(em(), admin.id, start), [], 'nothing is readable before it is numbered');
+
+    const n = numberer();
+    await n.feed.settle([admin.id]);
+    assert.deepEqual(n.published.map((m) => [m.seq, (m.body?.notice as { what: string }).what]), [[start + 1, 'second']], 'the committed entry is numbered; the open one is not visible');
+    release();
+    await first;
+    await n.feed.settle([admin.id, reviewer.id]);
+    const rows = await readFeed(em(), admin.id, start);
+    assert.deepEqual(rows.map((r) => [Number(r.seq), (r.body.notice as { what: string }).what, r.body.seq]), [[start + 1, 'second', start + 1], [start + 2, 'first', start + 2]]);
+  });
+
+  it('gives every entry of one user one seq, with no hole, when many transactions and numberers race', async () => {
+    const start = await lastSeq(reviewer.id);
+    const numberers = [numberer(), numberer(), numberer()];
+    const writers = Array.from({ length: 24 }, (_, w) => async () => {
+      for (let i = 0; i < 5; i++) {
+        await em().transactional((tem) => appendFeed(tem as EntityManager, reviewer.tenant_id, [notice(reviewer.id, `${w}.${i}`), notice(admin.id, `${w}.${i}`)]));
+        await numberers[(w + i) % numberers.length]!.feed.settle([reviewer.id, admin.id]);
+      }
+    });
+    await Promise.all(writers.map((w) => w()));
+    const { rows } = await b.db.query('select seq, body from feed_entry where user_id = $1 and seq > $2 order by seq', [reviewer.id, start]);
+    assert.equal(rows.length, 120);
+    assert.deepEqual(rows.map((r) => Number(r.seq)), Array.from({ length: 120 }, (_, i) => start + i + 1), 'contiguous, each seq once');
+    assert.equal(new Set(rows.map((r) => (r.body.notice as { what: string }).what)).size, 120, 'each entry once');
+    assert.equal((await b.db.query('select count(*)::int as n from feed_entry where seq < 0')).rows[0].n, 0, 'nothing left unnumbered');
+    for (const n of numberers) {
+      const mine = n.published.filter((m) => m.userId === reviewer.id).map((m) => m.seq!);
+      assert.deepEqual(mine, [...mine].sort((x, y) => x - y), 'each numbering publishes a user\'s entries in seq order');
+    }
+    const all = numberers.flatMap((n) => n.published.filter((m) => m.userId === reviewer.id).map((m) => m.seq));
+    assert.equal(new Set(all).size, 120, 'every entry published once, by whichever numbering numbered it');
+  });
+
+  it('finds entries a process left unnumbered, so maintenance can number them', async () => {
+    const start = await lastSeq(admin.id);
+    await em().transactional((tem) => appendFeed(tem as EntityManager, admin.tenant_id, [notice(admin.id, 'orphan')]));
+    await b.db.query(`update feed_entry set created_at = now() - interval '1 minute' where seq < 0`);
+    assert.deepEqual(await staleFeedUsers(em(), 10_000), [admin.id]);
+    const n = numberer();
+    await n.feed.settle(await staleFeedUsers(em(), 10_000));
+    assert.deepEqual(await staleFeedUsers(em(), 0), []);
+    assert.deepEqual((await readFeed(em(), admin.id, start)).map((r) => Number(r.seq)), [start + 1]);
+  });
+});
