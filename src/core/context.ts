@@ -58,8 +58,7 @@ export interface ActionContext extends Db {
    * so that only a crash during that one COMMIT can send it twice (with the same
    * Message-ID). A send failure rolls the whole task back; SMTP down is
    * UNAVAILABLE and retried. Mail-queue handlers only, and they should take no
-   * shared lock (no `notify`: a feed entry locks the user's feed counter until
-   * COMMIT, which here waits for SMTP).
+   * shared lock: the transaction stays open while SMTP answers.
    */
   mail(message: OutgoingMail): void;
   /**

@@ -58,8 +58,7 @@ export const sendInvitation = defineAction({
     inv.lastSentAt = ctx.now();
     inv.messageId = messageId;
     fire(ctx, invitationMachine, inv, 'sent', { data: { messageId, resend: !first } });
-    // Handed to SMTP after every write of this task, just before its COMMIT. No notice here: a feed entry would
-    // hold the inviter's feed counter (shared by all their results) locked while SMTP answers.
+    // Handed to SMTP after every write of this task, just before its COMMIT (the transaction stays open while SMTP answers).
     ctx.mail({ to: inv.email, ...mail, messageId });
     return { sent: true, id: inv.id, to: inv.email, messageId };
   },
