@@ -31,6 +31,10 @@ export interface PeerWebOptions {
   live: LiveSource;
   /** Pool size of the web (default 16, as the baseline worker's). */
   poolMax?: number;
+  /** A pool the caller owns (and ends after close()); default: one of `poolMax` connections that close() ends. */
+  pool?: pg.Pool;
+  /** Called after COMMIT, before the 202 is sent (not awaited: the task is accepted whatever it does). */
+  afterCommit?(task: NewTask): void;
 }
 
 export interface PeerWeb {
@@ -52,7 +56,7 @@ function readAct(body: unknown): Omit<NewTask, 'id'> {
 
 export async function startPeerWeb(opts: PeerWebOptions): Promise<PeerWeb> {
   const { tables: t } = opts;
-  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolMax ?? 16 });
+  const pool = opts.pool ?? new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolMax ?? 16 });
   await ensureSchema(pool, t);
 
   const router = new Router();
@@ -72,6 +76,7 @@ export async function startPeerWeb(opts: PeerWebOptions): Promise<PeerWeb> {
     } finally {
       client.release();
     }
+    opts.afterCommit?.({ id, ...act });
     ctx.status = 202;
     ctx.body = { id };
   });
@@ -128,7 +133,7 @@ export async function startPeerWeb(opts: PeerWebOptions): Promise<PeerWeb> {
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await live.close();
-      await pool.end();
+      if (!opts.pool) await pool.end();
     },
   };
 }
