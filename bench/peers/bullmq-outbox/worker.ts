@@ -9,7 +9,7 @@
  * task-row guard keeps the effect once.
  *
  * Env: DATABASE_URL, REDIS_URL, PEER_PREFIX (tables and BullMQ `prefix`);
- * BULLMQ_LOCK_DURATION_MS and BULLMQ_STALLED_INTERVAL_MS (BullMQ's defaults,
+ * JOB_LOCK_MS and STALLED_INTERVAL_MS (BullMQ's defaults,
  * 30 s each, unless set: tests shorten them so a killed worker's job comes
  * back within seconds). Prints `ready` once the worker is connected.
  */
@@ -30,8 +30,8 @@ const optionalMs = (name: string): number | undefined => {
   if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer (ms), got ${JSON.stringify(v)}`);
   return n;
 };
-const lockDuration = optionalMs('BULLMQ_LOCK_DURATION_MS');
-const stalledInterval = optionalMs('BULLMQ_STALLED_INTERVAL_MS');
+const lockDuration = optionalMs('JOB_LOCK_MS');
+const stalledInterval = optionalMs('STALLED_INTERVAL_MS');
 
 const tables = peerTables(env.prefix);
 const channel = feedChannel(env.prefix);
