@@ -22,6 +22,7 @@ export const PEERS: readonly PeerName[] = ['graphile-worker', 'pg-boss', 'bullmq
 const PEER_DIRS: Partial<Record<PeerName, string>> = {
   'graphile-worker': 'graphile-worker',
   'pg-boss': 'pg-boss',
+  'bullmq-outbox': 'bullmq-outbox',
 };
 
 /** Spawns the peer's web (which creates its tables and queue schema), then its worker, and opens every user's websocket. */

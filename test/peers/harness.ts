@@ -35,22 +35,30 @@ export interface PeerRig {
   /** SIGKILL to the worker's process group; resolves once it is gone. */
   killWorker(): Promise<void>;
   startWorker(): Promise<void>;
+  /** SIGKILL to the web's process group; resolves once it is gone. */
+  killWeb(): Promise<void>;
+  startWeb(): Promise<void>;
   /** Stops both processes and drops the database (and Redis keys under the prefix). Logs are kept when `keepLogs`. */
   stop(keepLogs?: boolean): Promise<void>;
 }
 
-/** Starts bench/peers/<dir>/web.ts, then worker.ts (the web creates the tables and the queue's schema). */
-export async function startPeerRig(dir: string, opts: { users?: number } = {}): Promise<PeerRig> {
+/** Starts bench/peers/<dir>/web.ts, then worker.ts (the web creates the tables and the queue's schema). `env`: extra variables for both (over the defaults). */
+export async function startPeerRig(dir: string, opts: { users?: number; env?: NodeJS.ProcessEnv } = {}): Promise<PeerRig> {
   const database = await testDatabase();
   const logs = mkdtempSync(path.join(tmpdir(), `peer-${dir}-`));
   const port = await pickFreePort();
-  const env = { ...process.env, DATABASE_URL: database.url, REDIS_URL: TEST_REDIS, PORT: String(port), PEER_PREFIX: database.prefix };
+  const env = { ...process.env, DATABASE_URL: database.url, REDIS_URL: TEST_REDIS, PORT: String(port), PEER_PREFIX: database.prefix, ...opts.env };
   const db = new pg.Pool({ connectionString: database.url, max: 3 });
   db.on('error', () => undefined);
   const entry = (side: string) => ['--import', 'tsx', `bench/peers/${dir}/${side}.ts`];
   let worker: Proc | null = null;
   let web: Proc | null = null;
   let starts = 0;
+  let webStarts = 0;
+  const startWeb = async () => {
+    web = spawnProc(`${dir}-web${++webStarts > 1 ? `-${webStarts}` : ''}`, entry('web'), env, logs);
+    await web.waitFor(/listening/, 30_000);
+  };
   const startWorker = async () => {
     worker = spawnProc(`${dir}-worker-${++starts}`, entry('worker'), env, logs);
     await worker.waitFor(/ready/, 30_000);
@@ -63,8 +71,7 @@ export async function startPeerRig(dir: string, opts: { users?: number } = {}): 
     else rmSync(logs, { recursive: true, force: true });
   };
   try {
-    web = spawnProc(`${dir}-web`, entry('web'), env, logs);
-    await web.waitFor(/listening/, 30_000);
+    await startWeb();
     await startWorker();
     const { rows } = await db.query<PeerUser>('select id as "user", tenant_id as tenant from app_user order by id limit $1', [opts.users ?? 4]);
     return {
@@ -79,6 +86,12 @@ export async function startPeerRig(dir: string, opts: { users?: number } = {}): 
         await w.exited;
       },
       startWorker,
+      async killWeb() {
+        const w = web!;
+        process.kill(-w.pid, 'SIGKILL');
+        await w.exited;
+      },
+      startWeb,
       stop,
     };
   } catch (err) {
@@ -134,7 +147,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * `recoveryMs`: how long the restarted worker may take to get the killed one's
  * jobs back (a deadline that keeps a broken run from hanging, not a timing assertion).
  */
-export function peerPromises(dir: string, opts: { actions?: number; users?: number; lanes?: number; recoveryMs?: number } = {}): void {
+export function peerPromises(dir: string, opts: { actions?: number; users?: number; lanes?: number; recoveryMs?: number; env?: NodeJS.ProcessEnv } = {}): void {
   const ACTIONS = opts.actions ?? 300;
   const LANES = opts.lanes ?? 8;
   let rig: PeerRig;
@@ -144,7 +157,7 @@ export function peerPromises(dir: string, opts: { actions?: number; users?: numb
 
   before(async function () {
     this.timeout(120_000);
-    rig = await startPeerRig(dir, { users: opts.users ?? 4 });
+    rig = await startPeerRig(dir, { users: opts.users ?? 4, env: opts.env });
     for (const u of rig.users) readers.set(u.user, await FeedReader.open(rig.url, u.user));
 
     // Act: LANES closed-loop lanes post ACTIONS actions round-robin over the users; the worker is SIGKILLed a third of the way in.

@@ -83,6 +83,7 @@ const worker = new Worker<TaskJob>(QUEUE_NAME, runTask, {
   ...(stalledInterval ? { stalledInterval } : {}),
 });
 worker.on('error', (err) => console.error(`worker error: ${err.message}`));
+worker.on('stalled', (jobId) => console.error(`job ${jobId} stalled (its worker died or blocked): back to wait`));
 worker.on('failed', (job, err) => console.error(`job ${job?.id ?? '?'} failed (attempt ${job?.attemptsMade ?? '?'}): ${err.message}`));
 process.on('uncaughtException', (err) => console.error('uncaught exception:', err));
 process.on('unhandledRejection', (reason) => console.error('unhandled rejection:', reason));
