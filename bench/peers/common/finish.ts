@@ -60,7 +60,7 @@ export async function finish(client: pg.ClientBase, t: PeerTables, task: TaskRef
      select seq, case when $3::text is null then null
                  else pg_notify($3::text, json_build_object('user', user_id, 'seq', seq, 'body', case when $4 then $2::json end)::text) end
      from f`,
-    [task.id, json, opts.notify ? t.channel : null, json.length <= MAX_NOTIFY_BODY],
+    [task.id, json, opts.notify ? t.channel : null, Buffer.byteLength(json) <= MAX_NOTIFY_BODY],
   );
   return { user: row.user_id, seq: Number(appended.rows[0]!.seq), body };
 }
