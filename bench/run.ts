@@ -3,11 +3,12 @@
  * back in one run, so the ratios hold even when the machine's absolute speed
  * moves. See docs/benchmarks.md for what each phase means and the budget.
  *
- *   npm run bench                       baseline, bureau (Redis), bureau (PostgreSQL queues), mixed, overload, fairness
+ *   npm run bench                       every phase: baseline, bureau (Redis), the peers, one user, latency, bureau (PostgreSQL queues), mixed, overload, fairness
  *   npm run bench -- --soak [--actions N]   N (default 100k) actions at 64 lanes; RSS, table sizes, Redis keys
  *   options: --seconds N (measured window per phase), --rounds N, --users N, --set KEY=VALUE (bureau config), --profile (--cpu-prof files),
  *            --node-flags="F..." (node flags for every bureau process, e.g. --perf-basic-prof for `perf record`),
- *            --only a,b (phases: baseline, bureau, pg, mixed, overload, fairness), --no-docs (do not rewrite docs/benchmarks.md)
+ *            --only a,b (phases: baseline, bureau, peers, one-user, latency, pg, mixed, overload, fairness),
+ *            --best-peer NAME (the latency phase's peer when the peers phase does not run), --no-docs (do not rewrite docs/benchmarks.md)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,16 +18,31 @@ import { release, type BureauMode } from './lib/bureau.js';
 import { startBaseline } from './lib/baseline.js';
 import type { UserSlot } from './lib/load.js';
 import { stopAll } from './lib/procs.js';
-import { renderDocs, renderTable, type BenchResult } from './lib/report.js';
+import { PEERS, type PeerName } from './lib/peers.js';
+import { renderDocs, renderTable, type BenchResult, type SideFigures } from './lib/report.js';
+import { paper } from './lib/report-paper.js';
+import { summary } from './lib/report-ratios.js';
 import { seed } from './lib/seed.js';
 import { query, startServices, type Services } from './lib/services.js';
-import { args, BENCH_MAX_BACKLOG, EXTRA_ENV, LANES, log, LOGS, ONE_LANE_SECONDS, phases, RESULTS, ROOT, SECONDS } from './lib/settings.js';
-import { runBureau } from './phases/bureau.js';
+import { args, BENCH_MAX_BACKLOG, EXTRA_ENV, LANES, log, LOGS, ONE_LANE_SECONDS, phases, RESULTS, ROOT, ROUNDS, SECONDS, type Phase } from './lib/settings.js';
+import { runBureau, type BureauOutcome } from './phases/bureau.js';
 import { runFairness } from './phases/fairness.js';
+import { sideOf, startPeers } from './phases/peers.js';
 import { runSoak } from './phases/soak.js';
 
 /** JSON.stringify replacer for the result files: raw latency samples stay out. */
 const withoutSamples = (k: string, v: unknown): unknown => (k === 'latencies' || k === 'replyLatencies' ? undefined : v);
+
+const want = (p: Phase) => phases.has(p);
+const isPeer = (name: string): name is PeerName => (PEERS as readonly string[]).includes(name);
+const bestPeerArg = args['best-peer'];
+if (bestPeerArg !== undefined && !isPeer(bestPeerArg)) throw new Error(`--best-peer: unknown peer ${bestPeerArg} (peers: ${PEERS.join(', ')})`);
+
+/** A side's 64-lane rotation figures as latest.json keeps them. */
+function figures(o: BureauOutcome, key: string): SideFigures | undefined {
+  const s = o.lanes64.get(key);
+  return s && { label: s.label, lanes64: s.result, lanes64Budget: s.budget, cpuRounds: s.roundBudgets.map((b) => b.cpuMsPerAction) };
+}
 
 let services: Services | null = null;
 let stopping = false;
@@ -96,22 +112,60 @@ async function main(): Promise<void> {
     return;
   }
 
-  const result: BenchResult = { kind: 'bench', date: new Date(started).toISOString(), machine, versions: versions(), services: svc.describe, settings: { lanes: LANES, users: baseUsers.length, seconds: SECONDS, oneLaneSeconds: ONE_LANE_SECONDS, maxBacklog: BENCH_MAX_BACKLOG, procfile: readFileSync('Procfile', 'utf8').trim().split('\n') } } as BenchResult;
-  const baseline = phases.has('baseline') ? await startBaseline(svc, baseUsers) : undefined;
+  const result: BenchResult = { kind: 'bench', date: new Date(started).toISOString(), machine, versions: versions(), services: svc.describe, settings: { lanes: LANES, users: baseUsers.length, seconds: SECONDS, oneLaneSeconds: ONE_LANE_SECONDS, maxBacklog: BENCH_MAX_BACKLOG, rounds: ROUNDS, phases: [...phases], procfile: readFileSync('Procfile', 'utf8').trim().split('\n') } } as BenchResult;
+  // The baseline and the peers stay up while bureau (Redis) takes turns with them, then stop before bureau's mixed workload and overload.
+  const baseline = want('baseline') || want('peers') || want('latency') ? await startBaseline(svc, baseUsers) : undefined;
+  const peerNames: readonly PeerName[] = want('peers') ? PEERS : want('latency') ? (bestPeerArg ? [bestPeerArg as PeerName] : PEERS) : [];
+  const peers = peerNames.length ? await startPeers(svc, baseUsers, peerNames) : undefined;
+  let companyStopped = false;
+  const stopCompany = async () => {
+    if (companyStopped) return;
+    companyStopped = true;
+    await baseline?.stop();
+    await peers?.stop();
+  };
   try {
-    if (phases.has('bureau')) {
-      result.bureau = await runBureau(svc, users, redisMode(`benchb${process.pid}`), { mixed: phases.has('mixed'), overload: phases.has('overload'), baseline, onBaseline: (r) => (result.baseline = r) });
+    if ((['baseline', 'bureau', 'peers', 'one-user', 'latency', 'mixed', 'overload'] as const).some(want)) {
+      const base = baseline && sideOf('baseline', 'baseline', baseline, svc.redisUrl);
+      const o = await runBureau(svc, users, redisMode(`benchb${process.pid}`), {
+        rounds: ROUNDS,
+        lanes64: want('bureau') || want('peers') || want('one-user'),
+        oneUser: want('one-user'),
+        lane1: want('bureau'),
+        company: {
+          lanes64: [...(base && (want('baseline') || want('peers')) ? [base] : []), ...(want('peers') ? (peers?.sides ?? []) : [])],
+          lane1: base && want('baseline') ? [base] : [],
+          baseline: base,
+          peers: peers?.sides ?? [],
+          stop: stopCompany,
+        },
+        latency: want('latency') ? { bestPeerArg } : null,
+        mixed: want('mixed'),
+        overload: want('overload'),
+      });
+      result.bureau = o.run;
+      const b64 = figures(o, 'baseline');
+      if (b64 || o.lane1.has('baseline')) result.baseline = { ...b64, lane1: o.lane1.get('baseline') };
+      if (want('peers') && peers) {
+        const sides = Object.fromEntries(peers.sides.map((s) => [s.key, figures(o, s.key)] as const).filter((e): e is [string, SideFigures] => e[1] !== undefined));
+        result.peers = { sides, failed: peers.failed, idle: o.idle };
+      }
+      const one = figures(o, 'bureau-one-user');
+      if (one) result.oneUser = { ...one, user: users.admins[0]!.email, websockets: 1, lanes: LANES };
+      result.latency = o.latency;
     }
   } finally {
-    await baseline?.stop();
+    await stopCompany();
   }
-  if (phases.has('pg')) {
+  if (want('pg')) {
     const pgMode: BureauMode = { ...redisMode(`benchpg${process.pid}`), label: 'bureau (PostgreSQL queues, no Redis)', redisUrl: '' };
-    result.bureauPg = await runBureau(svc, users, pgMode, { mixed: false, overload: false });
+    result.bureauPg = (await runBureau(svc, users, pgMode, { rounds: ROUNDS, lanes64: true, oneUser: false, lane1: true, latency: null, mixed: false, overload: false })).run;
   }
-  if (phases.has('fairness')) result.fairness = await runFairness(svc, users, { ...redisMode(`benchf${process.pid}`), label: 'bureau (Redis)' });
+  if (want('fairness')) result.fairness = await runFairness(svc, users, { ...redisMode(`benchf${process.pid}`), label: 'bureau (Redis)' });
   result.durationSeconds = Math.round((Date.now() - started) / 1000);
   result.loadAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
+  result.summary = summary(result);
+  result.paper = paper(result);
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(result, withoutSamples, 2) + '\n');
   const table = renderTable(result);

@@ -104,3 +104,28 @@ export function budget(before: Snapshot, after: Snapshot, actions: number): Budg
     machineBusyPercent: total ? Math.round((busy / total) * 100) : 0,
   };
 }
+
+/** Several rounds' budgets as one: each per-action figure averaged over the rounds, weighted by their actions. */
+export function mergeBudgets(list: Budget[]): Budget {
+  if (list.length === 1) return list[0]!;
+  const n = list.reduce((a, b) => a + b.actions, 0) || 1;
+  const weighted = (get: (b: Budget) => Iterable<[string, number]>) => {
+    const sum = new Map<string, number>();
+    for (const b of list) for (const [k, v] of get(b)) sum.set(k, (sum.get(k) ?? 0) + v * b.actions);
+    return new Map([...sum].map(([k, v]) => [k, v / n]));
+  };
+  const redis = weighted((b) => Object.entries(b.redisPerAction));
+  const cpu = weighted((b) => Object.entries(b.cpuMsPerAction));
+  const calls = weighted((b) => b.pgPerAction.map((q) => [q.query, q.perAction]));
+  const ms = weighted((b) => b.pgPerAction.map((q) => [q.query, q.execMsPerAction]));
+  const pgTotals = list.map((b) => b.pgTotalPerAction);
+  return {
+    actions: n,
+    redisPerAction: Object.fromEntries([...redis].map(([k, v]) => [k, r2(v)] as const).sort((a, b) => b[1] - a[1])),
+    redisTotalPerAction: r2(list.reduce((a, b) => a + b.redisTotalPerAction * b.actions, 0) / n),
+    pgPerAction: [...calls].map(([query, v]) => ({ query, perAction: r2(v), execMsPerAction: Math.round((ms.get(query) ?? 0) * 1000) / 1000 })).sort((a, b) => b.perAction - a.perAction),
+    pgTotalPerAction: pgTotals.every((v) => v === null) ? null : r2(list.reduce((a, b) => a + (b.pgTotalPerAction ?? 0) * b.actions, 0) / n),
+    cpuMsPerAction: Object.fromEntries([...cpu].map(([k, v]) => [k, r2(v)])),
+    machineBusyPercent: Math.round(list.reduce((a, b) => a + b.machineBusyPercent * b.actions, 0) / n),
+  };
+}

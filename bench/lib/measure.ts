@@ -3,9 +3,13 @@ import type { ClosedResult } from './load.js';
 import { query, type Services } from './services.js';
 import { log } from './settings.js';
 
-/** Runs `run` between two counter snapshots and turns their difference into a per-action budget. */
-export async function measured(svc: Services, b: { procs: { name: string; pid: number }[] }, redisUrl: string | undefined, run: () => Promise<ClosedResult>): Promise<{ result: ClosedResult; budget: Budget }> {
-  const procs = b.procs.map((p) => ({ name: p.name.replace(/^[^-]+-/, ''), pid: p.pid }));
+/** Runs `run` between two counter snapshots and turns their difference into a per-action budget; process names as the Procfile spells them (the run's prefix dropped). */
+export function measured(svc: Services, b: { procs: { name: string; pid: number }[] }, redisUrl: string | undefined, run: () => Promise<ClosedResult>): Promise<{ result: ClosedResult; budget: Budget }> {
+  return measuredProcs(svc, b.procs.map((p) => ({ name: p.name.replace(/^[^-]+-/, ''), pid: p.pid })), redisUrl, run);
+}
+
+/** The same for any side's processes, named as given (PostgreSQL's backends, redis-server and the driver are added as `postgres`, `redis`, `driver`). */
+export async function measuredProcs(svc: Services, procs: { name: string; pid: number }[], redisUrl: string | undefined, run: () => Promise<ClosedResult>): Promise<{ result: ClosedResult; budget: Budget }> {
   if (svc.statements) await query(svc.databaseUrl, 'select pg_stat_statements_reset()');
   const before = await snapshot({ redisUrl, databaseUrl: svc.databaseUrl, statements: svc.statements, procs, pids: svc.pids });
   const result = await run();

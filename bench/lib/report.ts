@@ -2,12 +2,28 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Budget } from './counters.js';
 import type { ClosedResult, OpenResult } from './load.js';
 import { fairnessLines, type FairnessRun } from '../phases/fairness.js';
+import type { LatencyRun } from '../phases/latency.js';
+import type { IdleCost } from '../phases/rotation.js';
+import { budgetLines, closedHeader, closedRow, mark, row, statementTable } from './report-parts.js';
+import { paperLines, type Paper } from './report-paper.js';
+import { cpuLines, latencyLines, oneUserLines, peersLines } from './report-peers.js';
+import { bureauVsBaseline, pgVsBaseline, type summary } from './report-ratios.js';
+import { soakLines, type SoakPart } from './report-soak.js';
+
+/** One side's merged 64-lane rounds: its result, its budget per action (rounds weighted by their actions) and each round's CPU per process. */
+export interface SideFigures {
+  label: string;
+  lanes64: ClosedResult;
+  lanes64Budget: Budget;
+  cpuRounds: Record<string, number>[];
+}
 
 export interface BureauRun {
   mode: string;
-  lanes64: ClosedResult;
-  lanes64Budget: Budget;
-  lane1: ClosedResult;
+  lanes64?: ClosedResult;
+  lanes64Budget?: Budget;
+  cpuRounds?: Record<string, number>[];
+  lane1?: ClosedResult;
   mixed?: { result: ClosedResult; budget: Budget; notes: string[] };
   overload?: OpenResult & { maxBacklog: number };
   rss: Record<string, number>;
@@ -19,113 +35,58 @@ export interface BenchResult {
   machine: { cpus: number; cpuModel: string; memGiB: number; loadAtStart: number[]; kernel: string; host: string };
   versions: Record<string, string>;
   services: { postgres: string; redis: string; postgresVersion?: string; redisVersion?: string };
-  settings: { lanes: number; users: number; seconds: number; oneLaneSeconds: number; maxBacklog: number; procfile: string[] };
-  baseline?: { lanes64: ClosedResult; lanes64Budget?: Budget; lane1: ClosedResult };
+  settings: { lanes: number; users: number; seconds: number; oneLaneSeconds: number; maxBacklog: number; rounds: number; phases: string[]; procfile: string[] };
+  baseline?: { lanes64?: ClosedResult; lanes64Budget?: Budget; cpuRounds?: Record<string, number>[]; lane1?: ClosedResult };
   bureau?: BureauRun;
   bureauPg?: BureauRun;
+  /** Issue 19: the same-promise peers in the same rotation. */
+  peers?: { sides: Record<string, SideFigures>; failed: Record<string, string>; idle?: IdleCost };
+  /** Issue 19: 64 lanes from one user, in the same rotation. */
+  oneUser?: SideFigures & { user: string; websockets: number; lanes: number };
+  latency?: LatencyRun;
   fairness?: FairnessRun;
+  /** Every ratio and target line of the report, computed once for latest.json. */
+  summary?: ReturnType<typeof summary>;
+  paper?: Paper | null;
   durationSeconds?: number;
   loadAtEnd?: number[];
 }
 
-const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
-const num = (v: number | undefined) => (v === undefined ? '-' : String(v));
-
-function row(cells: string[]): string {
-  return `| ${cells.join(' | ')} |`;
-}
-
-function closedRow(label: string, r: ClosedResult | undefined): string {
-  if (!r) return row([label, '-', '-', '-', '-', '-', '-', '-']);
-  const errs = r.errors ? `${r.errors} (${Object.entries(r.errorCodes).map(([k, v]) => `${k}: ${v}`).join(', ')})` : '0';
-  return row([label, num(r.completed), num(r.perSecond), num(r.latency.p50), num(r.latency.p95), num(r.latency.p99), errs, num(r.lost)]);
-}
-
-const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? Math.round((a / b) * 100) / 100 : undefined);
-
-export function ratios(r: BenchResult) {
-  const b = r.bureau;
-  const base = r.baseline;
-  if (!b || !base) return null;
-  const throughput = ratio(b.lanes64.perSecond, base.lanes64.perSecond);
-  const p95 = ratio(b.lanes64.latency.p95, base.lanes64.latency.p95);
-  const p50one = ratio(b.lane1.latency.p50, base.lane1.latency.p50);
-  const errors = b.lanes64.errors + b.lane1.errors;
-  const lost = b.lanes64.lost + b.lane1.lost;
-  // CPU per action over every process (the driver's included): steadier than throughput on a shared machine.
-  const cpuTotal = (x: Budget | undefined) => (x ? Object.values(x.cpuMsPerAction).reduce((sum, v) => sum + v, 0) : undefined);
-  const cpu = ratio(cpuTotal(b.lanes64Budget), cpuTotal(base.lanes64Budget));
-  return {
-    throughput,
-    cpu,
-    p95,
-    p50one,
-    errors,
-    lost,
-    pass: {
-      throughput: (throughput ?? 0) >= 0.5,
-      p95: (p95 ?? 99) <= 2,
-      p50one: (p50one ?? 99) <= 2,
-      errors: errors === 0,
-      lost: lost === 0,
-    },
-    pg: r.bureauPg ? { throughput: ratio(r.bureauPg.lanes64.perSecond, base.lanes64.perSecond), p95: ratio(r.bureauPg.lanes64.latency.p95, base.lanes64.latency.p95), p50one: ratio(r.bureauPg.lane1.latency.p50, base.lane1.latency.p50) } : undefined,
-  };
-}
-
-function budgetLines(label: string, b: Budget | undefined): string[] {
-  if (!b) return [];
-  const cpu = Object.entries(b.cpuMsPerAction).filter(([, v]) => v > 0.005).map(([k, v]) => `${k} ${v}`).join(', ');
-  const redis = Object.entries(b.redisPerAction).filter(([, v]) => v >= 0.05).map(([k, v]) => `${k} ${v}`).join(', ');
-  return [
-    `- ${label}: per completed action (${b.actions} actions, machine ${b.machineBusyPercent}% busy)`,
-    `  - PostgreSQL statements: ${b.pgTotalPerAction ?? 'n/a (pg_stat_statements not loaded)'}`,
-    `  - Redis commands: ${b.redisTotalPerAction}${redis ? ` (${redis})` : ''}`,
-    `  - CPU ms: ${cpu}`,
-  ];
-}
-
-function statementTable(label: string, b: Budget | undefined): string[] {
-  if (!b?.pgPerAction.length) return [];
-  return [
-    '',
-    `${label}, statements per action (server time per action in ms includes lock waits):`,
-    '',
-    row(['statement', 'per action', 'ms per action']),
-    row(['---', '---:', '---:']),
-    ...b.pgPerAction.filter((q) => q.perAction >= 0.05).map((q) => row([`\`${q.query.slice(0, 90).replace(/\|/g, '\\|')}\``, String(q.perAction), String(q.execMsPerAction)])),
-  ];
-}
-
 export function renderTable(r: BenchResult & { soak?: unknown }): string {
-  const out: string[] = [];
   if ((r as { soak?: unknown }).soak) {
     const s = (r as unknown as { soak: { soak: SoakPart } }).soak.soak;
     return soakLines(s).join('\n');
   }
-  out.push(row(['phase', 'actions', 'actions/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'lost']));
-  out.push(row(['---', '---:', '---:', '---:', '---:', '---:', '---', '---:']));
-  out.push(closedRow(`baseline, ${r.settings.lanes} lanes`, r.baseline?.lanes64));
-  out.push(closedRow(`${r.bureau?.mode ?? 'bureau'}, ${r.settings.lanes} lanes`, r.bureau?.lanes64));
-  out.push(closedRow(`${r.bureauPg?.mode ?? 'bureau (PostgreSQL queues)'}, ${r.settings.lanes} lanes`, r.bureauPg?.lanes64));
-  out.push(closedRow('baseline, 1 lane', r.baseline?.lane1));
-  out.push(closedRow(`${r.bureau?.mode ?? 'bureau'}, 1 lane`, r.bureau?.lane1));
-  out.push(closedRow(`${r.bureauPg?.mode ?? 'bureau (PostgreSQL queues)'}, 1 lane`, r.bureauPg?.lane1));
-  if (r.bureau?.mixed) out.push(closedRow(`mixed workload (bureau, Redis), ${r.settings.lanes} lanes`, r.bureau.mixed.result));
+  const L = r.settings.lanes;
+  const bureau = r.bureau?.mode ?? 'bureau';
+  const pg = r.bureauPg?.mode ?? 'bureau (PostgreSQL queues)';
+  const peers = Object.entries(r.peers?.sides ?? {});
+  const out: string[] = [...closedHeader()];
+  if (r.baseline?.lanes64) out.push(closedRow(`baseline, ${L} lanes`, r.baseline.lanes64));
+  if (r.bureau?.lanes64) out.push(closedRow(`${bureau}, ${L} lanes`, r.bureau.lanes64));
+  if (r.oneUser) out.push(closedRow(`${r.oneUser.label}, ${r.oneUser.lanes} lanes`, r.oneUser.lanes64));
+  for (const [k, s] of peers) out.push(closedRow(`peer ${k}, ${L} lanes`, s.lanes64));
+  if (r.bureauPg) out.push(closedRow(`${pg}, ${L} lanes`, r.bureauPg.lanes64));
+  if (r.baseline?.lane1) out.push(closedRow('baseline, 1 lane', r.baseline.lane1));
+  if (r.bureau?.lane1) out.push(closedRow(`${bureau}, 1 lane`, r.bureau.lane1));
+  if (r.bureauPg?.lane1) out.push(closedRow(`${pg}, 1 lane`, r.bureauPg.lane1));
+  if (r.bureau?.mixed) out.push(closedRow(`mixed workload (bureau, Redis), ${L} lanes`, r.bureau.mixed.result));
   const perRound = (label: string, c: ClosedResult | undefined) => (c?.rounds ? `${label} ${c.rounds.map((x) => `${x.perSecond}/s p95 ${x.p95}`).join(', ')}` : null);
-  const rounds = [perRound('baseline', r.baseline?.lanes64), perRound('bureau', r.bureau?.lanes64)].filter(Boolean);
+  const rounds = [perRound('baseline', r.baseline?.lanes64), perRound('bureau', r.bureau?.lanes64), perRound('one user', r.oneUser?.lanes64)].filter(Boolean);
   if (rounds.length) {
     out.push('');
-    out.push(`64-lane rounds, in the order they ran (baseline and bureau alternate): ${rounds.join('; ')}`);
+    out.push(`${L}-lane rounds, in the order they ran (the sides take turns): ${rounds.join('; ')}`);
   }
-  const q = ratios(r);
+  const q = bureauVsBaseline(r);
   if (q) {
-    const mark = (ok: boolean) => (ok ? 'ok' : 'MISSED');
     out.push('');
-    out.push(`- bureau/baseline (same run): completed/s ${q.throughput}x (target >= 0.5x, aim 0.7x: ${mark(q.pass.throughput)}), p95 ${q.p95}x (<= 2x: ${mark(q.pass.p95)}), 1-lane p50 ${q.p50one}x (<= 2x: ${mark(q.pass.p50one)}), errors ${q.errors} (${mark(q.pass.errors)}), lost ${q.lost} (${mark(q.pass.lost)})`);
-    if (q.cpu) out.push(`- CPU per action at ${r.settings.lanes} lanes, every process: bureau/baseline ${q.cpu}x (throughput on two saturated cores follows its inverse, ${Math.round(100 / q.cpu) / 100}x)`);
-    if (q.pg) out.push(`- bureau on PostgreSQL queues/baseline: completed/s ${q.pg.throughput}x, p95 ${q.pg.p95}x, 1-lane p50 ${q.pg.p50one}x`);
+    const p50one = q.p50one === undefined ? '' : `, 1-lane p50 ${q.p50one}x (<= 2x: ${mark(q.pass.p50one ?? false)})`;
+    out.push(`- bureau/baseline (same run): completed/s ${q.throughput}x (target >= 0.5x, aim 0.7x: ${mark(q.pass.throughput)}), p95 ${q.p95}x (<= 2x: ${mark(q.pass.p95)})${p50one}, errors ${q.errors} (${mark(q.pass.errors)}), lost ${q.lost} (${mark(q.pass.lost)})`);
+    if (q.cpu) out.push(`- CPU per action at ${L} lanes, every process: bureau/baseline ${q.cpu}x (throughput on two saturated cores follows its inverse, ${Math.round(100 / q.cpu) / 100}x)`);
   }
+  const qp = pgVsBaseline(r);
+  if (qp) out.push(`- bureau on PostgreSQL queues/baseline: completed/s ${qp.throughput}x, p95 ${qp.p95}x, 1-lane p50 ${qp.p50one ?? '-'}x`);
+  out.push(...peersLines(r), ...oneUserLines(r), ...latencyLines(r), ...cpuLines(r), ...paperLines(r.paper));
   if (r.bureau?.mixed) {
     out.push('');
     out.push('mixed workload, per action:');
@@ -144,42 +105,14 @@ export function renderTable(r: BenchResult & { soak?: unknown }): string {
     );
   }
   out.push('');
-  out.push(...budgetLines(`baseline, ${r.settings.lanes} lanes`, r.baseline?.lanes64Budget));
-  out.push(...budgetLines(`${r.bureau?.mode ?? 'bureau'}, ${r.settings.lanes} lanes`, r.bureau?.lanes64Budget));
-  out.push(...budgetLines(`${r.bureauPg?.mode ?? 'bureau pg'}, ${r.settings.lanes} lanes`, r.bureauPg?.lanes64Budget));
+  out.push(...budgetLines(`baseline, ${L} lanes`, r.baseline?.lanes64Budget));
+  out.push(...budgetLines(`${bureau}, ${L} lanes`, r.bureau?.lanes64Budget));
+  if (r.oneUser) out.push(...budgetLines(`${r.oneUser.label}, ${r.oneUser.lanes} lanes`, r.oneUser.lanes64Budget));
+  for (const [k, s] of peers) out.push(...budgetLines(`peer ${k}, ${L} lanes`, s.lanes64Budget));
+  out.push(...budgetLines(`${pg}, ${L} lanes`, r.bureauPg?.lanes64Budget));
   out.push(...budgetLines('mixed workload', r.bureau?.mixed?.budget));
-  out.push(...statementTable(`${r.bureau?.mode ?? 'bureau'}, ${r.settings.lanes} lanes`, r.bureau?.lanes64Budget));
+  out.push(...statementTable(`${bureau}, ${L} lanes`, r.bureau?.lanes64Budget));
   return out.join('\n');
-}
-
-interface SoakPart {
-  actions: number;
-  result: ClosedResult;
-  samples: { t: number; completed: number; rss: Record<string, number>; redisKeys: number; redisMemoryMiB: number }[];
-  tables: { t: number; sizes: Record<string, number> }[];
-  rssGrowthPercent: Record<string, number>;
-  redisKeys: { afterWarmup: number; end: number; max: number };
-}
-
-function soakLines(s: SoakPart): string[] {
-  const first = s.samples[Math.floor(s.samples.length * 0.2)] ?? s.samples[0];
-  const last = s.samples[s.samples.length - 1];
-  const out = [
-    `soak: ${s.result.completed} actions measured at ${s.result.lanes} lanes in ${s.result.seconds}s (${s.result.perSecond}/s), p50 ${s.result.latency.p50} ms, p95 ${s.result.latency.p95} ms, p99 ${s.result.latency.p99} ms, errors ${s.result.errors}, lost ${s.result.lost}`,
-    '',
-    row(['process', 'RSS after warm-up (MiB)', 'RSS at end (MiB)', 'growth']),
-    row(['---', '---:', '---:', '---:']),
-    ...Object.keys(s.rssGrowthPercent).map((k) => row([k, String(first?.rss[k] ?? '-'), String(last?.rss[k] ?? '-'), `${s.rssGrowthPercent[k]}%`])),
-    '',
-    `Redis keys: ${s.redisKeys.afterWarmup} after warm-up, ${s.redisKeys.end} at the end (max ${s.redisKeys.max}); Redis memory ${first?.redisMemoryMiB ?? '-'} -> ${last?.redisMemoryMiB ?? '-'} MiB`,
-    '',
-    row(['table', ...s.tables.map((t) => `MiB at ${t.t}s`)]),
-    row(['---', ...s.tables.map(() => '---:')]),
-    ...Object.keys(s.tables[s.tables.length - 1]?.sizes ?? {})
-      .slice(0, 10)
-      .map((name) => row([name, ...s.tables.map((t) => String(t.sizes[name] ?? '-'))])),
-  ];
-  return out;
 }
 
 const BENCH_START = '<!-- bench:results:start -->';
@@ -222,4 +155,3 @@ export function renderDocs(file: string, what: { bench?: BenchResult; table?: st
   writeFileSync(file, text);
 }
 
-export { pad };

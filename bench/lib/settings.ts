@@ -17,6 +17,7 @@ export const { values: args } = parseArgs({
     users: { type: 'string' },
     rounds: { type: 'string' },
     set: { type: 'string', multiple: true },
+    'best-peer': { type: 'string' },
   },
 });
 
@@ -32,7 +33,18 @@ export const USERS = args.users ? Math.max(2, Number(args.users)) : 8;
 export const BENCH_MAX_BACKLOG = 2000;
 /** `--set KEY=VALUE` (repeatable): extra configuration for every bureau process, e.g. WORKER_CONCURRENCY=64. */
 export const EXTRA_ENV = Object.fromEntries((args.set ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-/** Turns each of baseline and bureau (Redis) take under each load. */
+/** Turns each side (baseline, bureau, the peers...) takes under each load. */
 export const ROUNDS = args.rounds ? Math.max(1, Number(args.rounds)) : 2;
-export const phases = new Set((args.only ?? 'baseline,bureau,pg,mixed,overload,fairness').split(','));
+/** Every phase, in the order `npm run bench` runs them (all of them without `--only`). */
+export const PHASES = ['baseline', 'bureau', 'peers', 'one-user', 'latency', 'pg', 'mixed', 'overload', 'fairness'] as const;
+export type Phase = (typeof PHASES)[number];
+const isPhase = (p: string): p is Phase => (PHASES as readonly string[]).includes(p);
+const chosen = args.only?.split(',').map((p) => p.trim()).filter(Boolean) ?? [...PHASES];
+const unknown = chosen.filter((p) => !isPhase(p));
+if (unknown.length) throw new Error(`--only: unknown phase ${unknown.join(', ')} (phases: ${PHASES.join(', ')})`);
+export const phases = new Set<string>(chosen);
+/** Offered rates of the latency phase, as fractions of the baseline's 64-lane closed-loop capacity in the same run. */
+export const LATENCY_FRACTIONS = [0.25, 0.5, 0.75] as const;
+/** Measured window of each open-loop run of the latency phase (one per side and rate). */
+export const LATENCY_SECONDS = Math.max(5, Math.round(SECONDS / 3));
 export const log = (m: string) => process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
