@@ -189,9 +189,18 @@ async function execute(deps: WorkerDeps, tem: EntityManager, task: TaskRow, log:
   const actor = loadActor(task);
   if (!mayRun(def, actor)) throw new AppError('FORBIDDEN', `A ${actor.kind === 'user' ? actor.role : 'system'} may not run ${def.name}.`);
   const effects = new Effects();
-  const ctx = buildContext({ em: tem, actor, taskId: task.id, log, config: deps.config, now: deps.now, registry: deps.registry, effects });
+  // A handler that never reads `ctx.em` has nothing in its unit of work: no flush (MikroORM's flush also turns on
+  // AsyncLocalStorage's promise hooks for the rest of the process's life).
+  let usedEm = false;
+  const ctx = {
+    ...buildContext({ em: tem, actor, taskId: task.id, log, config: deps.config, now: deps.now, registry: deps.registry, effects }),
+    get em() {
+      usedEm = true;
+      return tem;
+    },
+  };
   const result = deps.config.tracing.enabled ? await withSpan(`transaction ${def.name}`, { attributes: { 'bureau.task.id': task.id } }, () => def.handler(parsed.data, ctx)) : await def.handler(parsed.data, ctx);
-  await tem.flush();
+  if (usedEm) await tem.flush();
   const queueOf = (name: string) => {
     const d = deps.registry.get(name);
     return d?.mode === 'queued' ? deps.registry.queueFor(d, { kind: 'system', tenantId: task.tenant_id }) : 'system';
