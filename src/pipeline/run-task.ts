@@ -11,6 +11,7 @@ import type { FeedBus, FeedMessage } from '../infra/feed-bus.js';
 import { UnrecoverableError, type Dispatch, type Job, type JobData, type TaskCopy } from '../infra/queue.js';
 import { quickTransaction, speculativeTransaction, type Ending, type Statement } from '../infra/quick-transaction.js';
 import type { Mailer } from '../infra/mailer.js';
+import { lazyChild } from '../infra/logger.js';
 import { actorFromRow } from '../domains/accounts/service.js';
 import { taskMachine } from '../domains/tasks/machine.js';
 import { currentCarrier, withSpan } from '../infra/tracing.js';
@@ -70,7 +71,7 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
   const quick = { sqlPrepare: deps.config.sqlPrepare, statements: QUICK_STATEMENTS };
   const start = { statement: START, values: [taskId] };
   const begin = (task: TaskRow) => {
-    log = deps.log.child({ taskId, action: task.action });
+    log = lazyChild(deps.log, { taskId, action: task.action });
     // The live `running` notice goes out only for a task still running after RUNNING_NOTICE_MS: a quick task's result says it all.
     const actorId = task.actor_id;
     if (actorId !== null && !seen.running) {
