@@ -16,6 +16,7 @@ import { actorFromRow } from '../domains/accounts/service.js';
 import { taskMachine } from '../domains/tasks/machine.js';
 import { currentCarrier, withSpan } from '../infra/tracing.js';
 import { buildContext, Effects } from './effects.js';
+import { handlerSql } from './handler-sql.js';
 import { FINISH_STATEMENTS, finishStatement, finishTask, resultBody } from './finish-statements.js';
 import type { Outbox } from './outbox.js';
 import { taskSql } from './task-sql.js';
@@ -199,6 +200,7 @@ async function execute(deps: WorkerDeps, tem: EntityManager, task: TaskRow, log:
       usedEm = true;
       return tem;
     },
+    sql: handlerSql(tem),
   };
   const result = deps.config.tracing.enabled ? await withSpan(`transaction ${def.name}`, { attributes: { 'bureau.task.id': task.id } }, () => def.handler(parsed.data, ctx)) : await def.handler(parsed.data, ctx);
   if (usedEm) await tem.flush();
