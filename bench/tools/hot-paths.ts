@@ -5,18 +5,45 @@
  * deployed (that is `npm run bench`): a way to tell a 5% change in one process's
  * CPU from the machine's noise.
  *
- *   node --import tsx bench/tools/hot-paths.ts worker [SLICES=8] [TASKS=600]
+ *   VARIANTS=uow,sql node --import tsx bench/tools/hot-paths.ts worker [SLICES=8] [TASKS=600]
+ *   VARIANTS=a,a+noals,b node --import tsx bench/tools/hot-paths.ts web [SLICES] [REQUESTS]
+ *
+ * Two variants that are the same code (`a`, `b`) show the noise: their median
+ * ratio was within 0.93-1.07 on the busy machine.
  *
  * `worker`: `runTask` of create_customer jobs (with their task copy, as the door
  * writes them) at 16 in flight, against the test services (test/helpers); the
  * feed bus and the outbox are stubs, so only the worker's own CPU is counted.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { TransactionContext } from '@mikro-orm/core';
 import { defineAction, type ActionDefinition } from '../../src/core/define-action.js';
 import { Registry } from '../../src/core/registry.js';
 import { domains } from '../../src/domains.js';
 import { Customer } from '../../src/domains/backoffice/entities.js';
 import { runTask, type WorkerDeps } from '../../src/pipeline/run-task.js';
 import { startTestBureau } from '../../test/helpers/bureau.js';
+
+/**
+ * Every AsyncLocalStorage that turns its hooks on (MikroORM's), so a variant
+ * flagged `noals` can measure the process with them off again (Node 20: once on,
+ * they stay on until every storage is disabled).
+ */
+const storages = new Set<AsyncLocalStorage<unknown>>();
+const proto = AsyncLocalStorage.prototype as unknown as { _enable(this: AsyncLocalStorage<unknown>): void };
+const enable = proto._enable;
+proto._enable = function (this: AsyncLocalStorage<unknown>) {
+  storages.add(this);
+  enable.call(this);
+};
+// The one the web process turns on in production (the outbox relay's transaction, every second).
+storages.add((TransactionContext as unknown as { storage: AsyncLocalStorage<unknown> }).storage);
+function hooks(on: boolean): void {
+  for (const s of storages) {
+    if (on) s.run(Symbol('on'), () => undefined);
+    else s.disable();
+  }
+}
 
 const [what = 'worker', slicesArg = '8', tasksArg = '600', only] = process.argv.slice(2);
 const SLICES = Number(slicesArg);
@@ -46,7 +73,12 @@ function registryWith(handler: Handler): Registry {
   return new Registry([...domains.registry.list().filter((a) => a.name !== 'create_customer'), def] as ActionDefinition[], (role) => domains.queueOfRole(role), domains.systemKind);
 }
 
-/** Variants: a handler, and globals the code under test may read while it is being measured. */
+/**
+ * Variants from VARIANTS (default `uow,sql`): `name+flag...`. The worker path
+ * runs create_customer with the handler `name` (uow, insert, sql); the web path
+ * ignores the name. Flag `noals`: MikroORM's AsyncLocalStorage hooks off during
+ * the variant's slices (on for the others), the outbox relay stopped for all.
+ */
 const VARIANTS: Record<string, { handler: string; flags?: Record<string, unknown> }> = Object.fromEntries(
   (process.env.VARIANTS ?? 'uow,sql').split(',').map((v) => {
     const [handler, ...flags] = v.split('+');
@@ -61,9 +93,10 @@ async function workerPaths(): Promise<void> {
     const results: Record<string, number[]> = {};
     const registries = Object.fromEntries(Object.entries(VARIANTS).map(([name, v]) => [name, registryWith(handlers[v.handler]!)]));
     const silent = b.rt.log;
+    if (Object.values(VARIANTS).some((v) => v.flags?.noals)) await b.rt.outbox.stop();
     for (let s = 0; s < SLICES + 1; s++) {
       for (const [name, v] of Object.entries(VARIANTS)) {
-        (globalThis as { __cpu?: Record<string, unknown> }).__cpu = v.flags ?? {};
+        hooks(!v.flags?.noals);
         const deps: WorkerDeps = {
           orm: b.rt.orm,
           config: b.config,
@@ -126,12 +159,14 @@ async function webPaths(): Promise<void> {
   try {
     const tokens: string[] = [];
     for (let i = 0; i < 8; i++) tokens.push(await b.login('admin@acme.test'));
+    // Its transactions would turn MikroORM's storages on again within a second.
+    if (Object.values(VARIANTS).some((v) => v.flags?.noals)) await b.rt.outbox.stop();
     const driver = fork(new URL(import.meta.url).pathname, ['driver'], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
     const ask = (msg: object) => new Promise<{ errors: number }>((resolve) => { driver.once('message', resolve as never); driver.send(msg); });
     const results: Record<string, number[]> = {};
     for (let s = 0; s < SLICES + 1; s++) {
       for (const [name, v] of Object.entries(VARIANTS)) {
-        (globalThis as { __cpu?: Record<string, unknown> }).__cpu = v.flags ?? {};
+        hooks(!v.flags?.noals);
         const t0 = process.cpuUsage();
         const { errors } = await ask({ url: `${b.url}/api/v1`, tokens, n: TASKS });
         const used = process.cpuUsage(t0);
