@@ -15,11 +15,11 @@ export function httpMetrics(metrics: Metrics): Middleware {
       ctx.body = await metrics.text();
       return;
     }
-    const end = metrics.httpDuration.startTimer();
+    const start = performance.now();
     const record = () => {
       const route = ctx.path === '/api/v1' ? '/api/v1' : ((ctx as { _matchedRoute?: unknown })._matchedRoute as string | undefined) ?? (ctx.path.startsWith('/console/') ? '/console/*' : 'unmatched');
-      metrics.httpRequests.inc({ method: ctx.method, route, status: String(ctx.status) });
-      end({ method: ctx.method, route });
+      metrics.httpRequests.inc(ctx.method, route, String(ctx.status));
+      metrics.httpDuration.observe((performance.now() - start) / 1000, ctx.method, route);
     };
     try {
       await next();

@@ -17,3 +17,19 @@ export function createLogger(level: string, name = 'bureau', destination?: Desti
   return destination ? pino(options, destination) : pino(options);
 }
 export type { Logger };
+
+/**
+ * `parent.child(bindings)`, made the first time it is used: pino redacts and
+ * serialises a child's bindings when it makes the child, which a worker did for
+ * every task although a task that succeeds logs nothing.
+ */
+export function lazyChild(parent: Logger, bindings: Record<string, unknown>): Logger {
+  let child: Logger | null = null;
+  return new Proxy(parent, {
+    get(_, key) {
+      child ??= parent.child(bindings);
+      const value: unknown = Reflect.get(child, key, child);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(child) : value;
+    },
+  });
+}

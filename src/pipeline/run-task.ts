@@ -11,10 +11,12 @@ import type { FeedBus } from '../infra/feed-bus.js';
 import { UnrecoverableError, type Dispatch, type Job, type JobData, type TaskCopy } from '../infra/queue.js';
 import { quickTransaction, speculativeTransaction, type Ending, type Statement } from '../infra/quick-transaction.js';
 import type { Mailer } from '../infra/mailer.js';
+import { lazyChild } from '../infra/logger.js';
 import { actorFromRow } from '../domains/accounts/service.js';
 import { taskMachine } from '../domains/tasks/machine.js';
 import { currentCarrier, withSpan } from '../infra/tracing.js';
 import { buildContext, Effects } from './effects.js';
+import { handlerSql } from './handler-sql.js';
 import { FINISH_STATEMENTS, finishStatement, finishTask, resultBody } from './finish-statements.js';
 import type { FeedNumbering } from './feed-numbering.js';
 import type { Outbox } from './outbox.js';
@@ -74,7 +76,7 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
   const quick = { sqlPrepare: deps.config.sqlPrepare, statements: QUICK_STATEMENTS };
   const start = { statement: START, values: [taskId] };
   const begin = (task: TaskRow) => {
-    log = deps.log.child({ taskId, action: task.action });
+    log = lazyChild(deps.log, { taskId, action: task.action });
     // The live `running` notice goes out only for a task still running after RUNNING_NOTICE_MS: a quick task's result says it all.
     const actorId = task.actor_id;
     if (actorId !== null && !seen.running) {
@@ -193,9 +195,19 @@ async function execute(deps: WorkerDeps, tem: EntityManager, task: TaskRow, log:
   const actor = loadActor(task);
   if (!mayRun(def, actor)) throw new AppError('FORBIDDEN', `A ${actor.kind === 'user' ? actor.role : 'system'} may not run ${def.name}.`);
   const effects = new Effects();
-  const ctx = buildContext({ em: tem, actor, taskId: task.id, log, config: deps.config, now: deps.now, registry: deps.registry, effects });
+  // A handler that never reads `ctx.em` has nothing in its unit of work: no flush (MikroORM's flush also turns on
+  // AsyncLocalStorage's promise hooks for the rest of the process's life).
+  let usedEm = false;
+  const ctx = {
+    ...buildContext({ em: tem, actor, taskId: task.id, log, config: deps.config, now: deps.now, registry: deps.registry, effects }),
+    get em() {
+      usedEm = true;
+      return tem;
+    },
+    sql: handlerSql(tem),
+  };
   const result = deps.config.tracing.enabled ? await withSpan(`transaction ${def.name}`, { attributes: { 'bureau.task.id': task.id } }, () => def.handler(parsed.data, ctx)) : await def.handler(parsed.data, ctx);
-  await tem.flush();
+  if (usedEm) await tem.flush();
   const queueOf = (name: string) => {
     const d = deps.registry.get(name);
     return d?.mode === 'queued' ? deps.registry.queueFor(d, { kind: 'system', tenantId: task.tenant_id }) : 'system';

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import { startTestBureau, type TestBureau } from '../helpers/bureau.js';
 
 describe('POST /api/v1 rejects bad input with a clear 4xx and writes nothing', () => {
@@ -16,6 +17,9 @@ describe('POST /api/v1 rejects bad input with a clear 4xx and writes nothing', (
     ['malformed JSON', () => b.post('{"token": "x", "task": {'), 400, 'BAD_JSON'],
     ['a body over the limit', () => b.post({ token: admin, task: { action: 'create_customer', data: { name: 'x'.repeat(300_000) } } }), 413, 'PAYLOAD_TOO_LARGE'],
     ['a body that is not JSON', () => fetch(`${b.url}/api/v1`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' }).then(async (r) => ({ status: r.status, body: await r.json() })), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['a __proto__ key (prototype poisoning)', () => b.post(`{"token": "${admin}", "task": {"action": "create_customer", "data": {"name": "a", "__proto__": {"admin": true}}}}`), 400, 'BAD_JSON'],
+    ['a JSON body that is not an object or an array', () => b.post('123'), 400, 'BAD_JSON'],
+    ['an empty body', () => b.post(''), 400, 'BAD_ENVELOPE'],
     ['a missing task', () => b.post({ token: admin }), 400, 'BAD_ENVELOPE'],
     ['an extra envelope key', () => b.post({ token: admin, task: { action: 'create_customer', data: { name: 'a' } }, extra: 1 }), 400, 'BAD_ENVELOPE'],
     ['an extra task key', () => b.post({ token: admin, task: { action: 'create_customer', data: { name: 'a' }, when: 'now' } }), 400, 'BAD_ENVELOPE'],
@@ -40,6 +44,18 @@ describe('POST /api/v1 rejects bad input with a clear 4xx and writes nothing', (
       assert.equal(await taskCount(), before);
     });
   }
+
+  it('takes a body with a charset, a byte-order mark or gzip encoding as it takes a plain one', async () => {
+    const body = JSON.stringify({ token: admin, task: { action: 'create_customer', data: { name: 'Encoded' } } });
+    const send = (headers: Record<string, string>, payload: string | Blob) => fetch(`${b.url}/api/v1`, { method: 'POST', headers, body: payload }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    for (const r of [
+      await send({ 'content-type': 'application/json; charset=UTF-8' }, body),
+      await send({ 'content-type': 'application/json' }, `\ufeff${body}`),
+      await send({ 'content-type': 'application/json', 'content-encoding': 'gzip' }, new Blob([new Uint8Array(gzipSync(body))])),
+    ]) {
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+    }
+  });
 
   it('names the bad field in a validation error', async () => {
     const r = await b.post({ token: admin, task: { action: 'create_document', data: { cid: 'one', content: 'x' } } });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import pg from 'pg';
+import { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { defineAction, type ActionDefinition } from '../../src/core/define-action.js';
 import { AppError } from '../../src/core/errors.js';
@@ -9,6 +10,21 @@ import { Customer } from '../../src/domains/backoffice/entities.js';
 import { UnrecoverableError, type TaskCopy } from '../../src/infra/queue.js';
 import { runTask, type WorkerDeps } from '../../src/pipeline/run-task.js';
 import { startTestBureau, type TestBureau } from '../helpers/bureau.js';
+
+/** An action whose handler writes a customer through the unit of work and leaves the flush to the worker. */
+const unflushed = defineAction({
+  name: 'unflushed_write',
+  summary: 'test action that creates an entity without flushing',
+  roles: ['admin'],
+  worker: 'admin',
+  access: { ids: {}, owner: 'tenant' },
+  input: z.strictObject({ label: z.string() }),
+  example: { label: 'x' },
+  async handler(input, ctx) {
+    ctx.em.create(Customer, { tenantId: ctx.tenantId, name: input.label });
+    return { ok: true };
+  },
+});
 
 /** An action whose handler writes a customer, then fails with `code` the first `failures` times. */
 function flaky(name: string, code: 'UNAVAILABLE' | 'NOT_FOUND', failures: number) {
@@ -35,7 +51,7 @@ describe('runTask (the worker side of the pipeline)', () => {
   let deps: WorkerDeps;
   before(async () => {
     b = await startTestBureau({ workers: [] });
-    const registry = new Registry([...domains.registry.list(), flaky('flaky_infra', 'UNAVAILABLE', 2), flaky('flaky_rule', 'NOT_FOUND', 5), flaky('flaky_spent', 'UNAVAILABLE', 9), flaky('flaky_copied', 'UNAVAILABLE', 2), flaky('queued_rule', 'NOT_FOUND', 5), flaky('queued_infra', 'UNAVAILABLE', 2)] as ActionDefinition[], (role) => domains.queueOfRole(role), domains.systemKind);
+    const registry = new Registry([...domains.registry.list(), flaky('flaky_infra', 'UNAVAILABLE', 2), flaky('flaky_rule', 'NOT_FOUND', 5), flaky('flaky_spent', 'UNAVAILABLE', 9), flaky('flaky_copied', 'UNAVAILABLE', 2), flaky('queued_rule', 'NOT_FOUND', 5), flaky('queued_infra', 'UNAVAILABLE', 2), unflushed] as ActionDefinition[], (role) => domains.queueOfRole(role), domains.systemKind);
     deps = { orm: b.rt.orm, config: b.config, log: b.rt.log, registry, bus: b.rt.bus, feed: b.rt.feed, outbox: b.rt.outbox, now: () => new Date() };
   });
   after(() => b.close());
@@ -108,6 +124,32 @@ describe('runTask (the worker side of the pipeline)', () => {
     await Promise.all(Array.from({ length: 4 }, () => runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 5 } })));
     assert.equal((await task(id)).status, 'succeeded');
     assert.equal((await b.db.query(`select count(*)::int as n from customer where name = 'Raced'`)).rows[0].n, 1);
+  });
+
+  it('flushes what a handler left in its unit of work, in the task\'s transaction', async () => {
+    const id = await insertTask('unflushed_write', 'Left unflushed');
+    await runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 5 } });
+    assert.equal((await task(id)).status, 'succeeded');
+    assert.equal((await b.db.query(`select count(*)::int as n from customer where name = 'Left unflushed'`)).rows[0].n, 1);
+  });
+
+  it('does not flush for a handler that never reads ctx.em (create_customer writes with SQL)', async () => {
+    const id = await insertTask('create_customer', 'unused');
+    await b.db.query(`update task set input = '{"name": "Not flushed"}' where id = $1`, [id]);
+    const flush = EntityManager.prototype.flush;
+    let flushes = 0;
+    EntityManager.prototype.flush = function (this: EntityManager) {
+      flushes++;
+      return flush.call(this);
+    };
+    try {
+      await runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 5 } });
+    } finally {
+      EntityManager.prototype.flush = flush;
+    }
+    assert.equal(flushes, 0);
+    assert.equal((await task(id)).status, 'succeeded');
+    assert.equal((await b.db.query(`select count(*)::int as n from customer where name = 'Not flushed'`)).rows[0].n, 1);
   });
 
   it('fails a task whose stored input no longer matches the schema, without running it', async () => {
@@ -235,7 +277,7 @@ describe('runTask (the worker side of the pipeline)', () => {
       pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
         const first = args[0] as string | { text?: string } | undefined;
         const text = typeof first === 'string' ? first : (first?.text ?? '');
-        if (!/^PREPARE /.test(text) && /bureau_task_start|bureau_finish|feed_pending_seq|"customer"/.test(text)) n++;
+        if (!/^PREPARE /.test(text) && /bureau_task_start|bureau_finish|feed_pending_seq|into "?customer"?[ (]/.test(text)) n++;
         return (original as (...a: unknown[]) => unknown).apply(this, args);
       } as typeof original;
       try {
