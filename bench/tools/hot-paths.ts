@@ -103,6 +103,7 @@ async function workerPaths(): Promise<void> {
           log: silent,
           registry: registries[name]!,
           bus: { publish: async () => undefined } as unknown as WorkerDeps['bus'],
+          feed: b.rt.feed,
           outbox: { dispatchSoon: () => undefined } as unknown as WorkerDeps['outbox'],
           now: () => new Date(),
           metrics: b.rt.metrics,
