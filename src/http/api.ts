@@ -22,7 +22,6 @@ import { openApiDocument } from './openapi.js';
 import { fromHttpError } from './errors.js';
 import { ActionLimits, LoginThrottle } from './rate-limit.js';
 import { findUnstorableText } from './security.js';
-import { byteSize, readPlainJson } from './json-body.js';
 import { tokenHash } from '../domains/accounts/passwords.js';
 
 export interface ApiDeps {
@@ -211,14 +210,7 @@ export function apiRouter(deps: ApiDeps): { router: Router; post: Middleware } {
     ctx.status = isFinalTask(current.status) ? 200 : 202;
     ctx.body = { task: current };
   };
-  const limit = byteSize(deps.config.bodyLimit);
-  const post: Middleware = async (ctx) => {
-    // The usual request's body is read straight from the socket; any other goes through the body parser.
-    const plain = limit === null ? undefined : readPlainJson(ctx, limit);
-    if (!plain) return checkType(ctx, () => parseBody(ctx, () => submit(ctx)));
-    ctx.request.body = await plain;
-    return submit(ctx);
-  };
+  const post: Middleware = (ctx) => checkType(ctx, () => parseBody(ctx, () => submit(ctx)));
   router.post('/api/v1', post);
 
   return { router, post };
