@@ -6,6 +6,7 @@ import { Migration20261206120000 } from './Migration20261206120000.js';
 import { Migration20261206130000 } from './Migration20261206130000.js';
 import { Migration20261206140000 } from './Migration20261206140000.js';
 import { Migration20261206150000 } from './Migration20261206150000.js';
+import { Migration20261207100000 } from './Migration20261207100000.js';
 
 /**
  * Every migration, in order. MikroORM runs exactly this list (no file globbing,
@@ -21,4 +22,5 @@ export const migrationsList = [
   { name: 'Migration20261206130000', class: Migration20261206130000 },
   { name: 'Migration20261206140000', class: Migration20261206140000 },
   { name: 'Migration20261206150000', class: Migration20261206150000 },
+  { name: 'Migration20261207100000', class: Migration20261207100000 },
 ];

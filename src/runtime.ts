@@ -18,6 +18,7 @@ import { accountsFor, type Accounts } from './domains/accounts/service.js';
 import { domains, SYSTEM_KIND } from './domains.js';
 import { Backpressure } from './pipeline/backpressure.js';
 import { TenantShares } from './pipeline/fairness.js';
+import { HeldTasks } from './pipeline/held-tasks.js';
 import { Outbox } from './pipeline/outbox.js';
 import { reconcile } from './pipeline/reconciler.js';
 import { runTask } from './pipeline/run-task.js';
@@ -34,6 +35,8 @@ export interface Runtime {
   queues: Queues;
   bus: FeedBus;
   outbox: Outbox;
+  /** Tasks held in the outbox for fairness between tenants, and their release. */
+  held: HeldTasks;
   accounts: Accounts;
   /** Outgoing mail (SMTP_URL or the local outbox); used by the `mail` workers. */
   mailer: Mailer;
@@ -68,6 +71,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   const queues = new Queues(config, log);
   const bus = createFeedBus(config, log);
   const outbox = new Outbox(() => orm.em.fork(), queues, log);
+  const held = new HeldTasks(() => orm.em.fork(), outbox, log, config.fairness.activeSlots);
   const accounts = accountsFor(config);
   const mailer = createMailer(config, log);
   return {
@@ -78,12 +82,14 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
     queues,
     bus,
     outbox,
+    held,
     accounts,
     mailer,
     clock: { now: () => new Date() },
     metrics: new Metrics(),
     async close() {
       mailer.close();
+      await held.stop();
       await outbox.stop();
       await queues.close();
       await bus.close();
@@ -122,6 +128,7 @@ export async function startWeb(rt: Runtime, opts: { port?: number; host?: string
   server.keepAliveTimeout = 65_000;
   gateway.attach(server);
   rt.outbox.startRelay(rt.config.outboxRelayIntervalMs);
+  rt.held.start(rt.config.backlogRefreshMs);
   await new Promise<void>((resolve) => server.listen(opts.port ?? rt.config.port, opts.host ?? rt.config.host, resolve));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -174,10 +181,10 @@ export async function startWorkers(rt: Runtime, kinds: readonly WorkerKind[]): P
       kind,
       (job) => {
         if (MAINTENANCE[job.name]) return MAINTENANCE[job.name]!(rt);
-        if (!traced) return runTask(deps, job);
+        if (!traced) return rt.held.after(kind, job.data.releaseFor, runTask(deps, job));
         // The job's span continues the trace of the request that submitted the task (its context is in the job data).
         const attributes = { 'messaging.destination.name': kind, 'bureau.task.id': job.data.taskId, 'bureau.attempt': job.attemptsMade + 1 };
-        return withSpan(`run ${job.data.copy?.action ?? 'task'}`, { kind: SpanKind.CONSUMER, parent: job.data.trace, attributes }, () => runTask(deps, job));
+        return rt.held.after(kind, job.data.releaseFor, withSpan(`run ${job.data.copy?.action ?? 'task'}`, { kind: SpanKind.CONSUMER, parent: job.data.trace, attributes }, () => runTask(deps, job)));
       },
       rt.config.workerConcurrency,
     ),
@@ -186,6 +193,7 @@ export async function startWorkers(rt: Runtime, kinds: readonly WorkerKind[]): P
   let reschedule: NodeJS.Timeout | null = null;
   if (kinds.includes(SYSTEM_KIND)) {
     rt.outbox.startRelay(rt.config.outboxRelayIntervalMs);
+    rt.held.start(rt.config.outboxRelayIntervalMs);
     // BullMQ job schedulers, not process timers: each runs once per period however many system workers there are.
     const system = rt.queues.queue(SYSTEM_KIND);
     const schedule = async () => {
@@ -206,3 +214,4 @@ export async function startWorkers(rt: Runtime, kinds: readonly WorkerKind[]): P
     },
   };
 }
+
