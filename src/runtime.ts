@@ -15,6 +15,7 @@ import { SpanKind, withSpan, withSpanSync } from './infra/tracing.js';
 import { openRateLimitStore } from './infra/rate-limit-store.js';
 import { Queues } from './infra/queue.js';
 import { accountsFor, type Accounts } from './domains/accounts/service.js';
+import { isFinalTask } from './domains/tasks/machine.js';
 import { domains, SYSTEM_KIND } from './domains.js';
 import { Backpressure } from './pipeline/backpressure.js';
 import { TenantShares } from './pipeline/fairness.js';
@@ -108,7 +109,8 @@ export interface WebHandle {
 /** HTTP + websocket on one port. Results arrive from workers over the feed bus. */
 export async function startWeb(rt: Runtime, opts: { port?: number; host?: string } = {}): Promise<WebHandle> {
   const waiters = new Waiters();
-  const tasks = new Submissions(rt.registry, rt.outbox, rt.bus, new Backpressure(rt.queues, rt.config.maxBacklog, rt.config.backlogRefreshMs, new TenantShares(() => rt.orm.em.fork(), { ...rt.config.fairness, refreshMs: rt.config.backlogRefreshMs }, rt.log)), rt.log, rt.metrics);
+  const shares = new TenantShares(() => rt.orm.em.fork(), { ...rt.config.fairness, refreshMs: rt.config.backlogRefreshMs }, rt.log);
+  const tasks = new Submissions(rt.registry, rt.outbox, rt.bus, new Backpressure(rt.queues, rt.config.maxBacklog, rt.config.backlogRefreshMs, shares), rt.log, rt.metrics);
   const gateway = new Gateway({ orm: rt.orm, accounts: rt.accounts, config: rt.config, log: rt.log });
   const relay = (m: FeedMessage) => {
     gateway.deliver(m);
@@ -116,6 +118,7 @@ export async function startWeb(rt: Runtime, opts: { port?: number; host?: string
   };
   await rt.bus.subscribe((m) => {
     rt.metrics.feedDelivered(m.body);
+    if (m.taskId !== null && isFinalTask(String((m.body?.task as { status?: unknown } | undefined)?.status))) shares.settled(m.taskId);
     if (m.trace && rt.config.tracing.enabled) withSpanSync('feed push', { kind: SpanKind.CONSUMER, parent: m.trace, attributes: { 'bureau.user.id': m.userId, 'bureau.feed.seq': m.seq ?? -1 } }, () => relay(m));
     else relay(m);
   });

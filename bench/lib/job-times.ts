@@ -43,3 +43,65 @@ export async function jobTimes(redisUrl: string, databaseUrl: string, prefix: st
     connection.disconnect();
   }
 }
+
+/** Mean and largest of a sampled count. */
+export interface Sampled {
+  mean: number;
+  max: number;
+}
+
+/** The queue as sampled while a phase ran: jobs running per tenant, jobs waiting, tasks held in the outbox. */
+export interface QueueSamples {
+  samples: number;
+  activeByTenant: Record<number, Sampled>;
+  waiting: Sampled;
+  held: Sampled;
+}
+
+/**
+ * Samples `queue` every `everyMs` until `stop()`: the jobs running (by their
+ * task's tenant), waiting (wait + prioritized) and the tasks held in the outbox.
+ * Redis backend only.
+ */
+export function sampleQueue(redisUrl: string, databaseUrl: string, prefix: string, queue: string, everyMs = 500): { stop(): Promise<QueueSamples> } {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+  const key = (k: string) => `${prefix}:${queue}:${k}`;
+  const active = new Map<number, number[]>();
+  const waiting: number[] = [];
+  const held: number[] = [];
+  let n = 0;
+  const sample = async () => {
+    const ids = await redis.lrange(key('active'), 0, -1);
+    const datas = ids.length ? await Promise.all(ids.map((id) => redis.hget(key(id), 'data'))) : [];
+    const byTenant = new Map<number, number>();
+    for (const d of datas) {
+      const tenant = d ? (JSON.parse(d) as { copy?: { tenant_id?: number } }).copy?.tenant_id : undefined;
+      if (tenant !== undefined) byTenant.set(tenant, (byTenant.get(tenant) ?? 0) + 1);
+    }
+    for (const t of new Set([...active.keys(), ...byTenant.keys()])) {
+      const list = active.get(t) ?? Array<number>(n).fill(0);
+      list.push(byTenant.get(t) ?? 0);
+      active.set(t, list);
+    }
+    waiting.push((await redis.llen(key('wait'))) + (await redis.zcard(key('prioritized'))));
+    // Older code has no held_for: nothing held.
+    held.push(Number((await query<{ n: number }>(databaseUrl, 'select count(*)::int as n from outbox where held_for is not null').catch(() => []))[0]?.n ?? 0));
+    n++;
+  };
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      await sample().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  const stats = (xs: number[]): Sampled => ({ mean: xs.length ? Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 10) / 10 : 0, max: xs.length ? Math.max(...xs) : 0 });
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      redis.disconnect();
+      return { samples: n, activeByTenant: Object.fromEntries([...active].map(([t, xs]) => [t, stats(xs)])), waiting: stats(waiting), held: stats(held) };
+    },
+  };
+}

@@ -2,7 +2,7 @@ import { loginAll, release, startBureau, type BureauMode } from '../lib/bureau.j
 import { closedLoop, connectUsers, type ClosedResult } from '../lib/load.js';
 import { createScenario } from '../lib/scenarios.js';
 import type { BenchUsers } from '../lib/seed.js';
-import { jobTimes, type JobTimes } from '../lib/job-times.js';
+import { jobTimes, sampleQueue, type JobTimes, type QueueSamples } from '../lib/job-times.js';
 import { dropPrefix, type Services } from '../lib/services.js';
 import { log, SECONDS } from '../lib/settings.js';
 import { bureauTarget } from '../lib/targets.js';
@@ -17,7 +17,7 @@ export interface FairnessRun {
   /** B's p95 during the flood over B's p95 alone (issue 21: within 2x). */
   p95Ratio: number;
   /** Where each tenant's tasks spent their time on the admin queue (held, queue wait, run), alone and during the flood. */
-  jobs?: { alone: Record<number, JobTimes>; during: Record<number, JobTimes>; tenants: { a: number; b: number } };
+  jobs?: { alone: Record<number, JobTimes>; during: Record<number, JobTimes>; tenants: { a: number; b: number }; queue?: QueueSamples };
   settings: Record<string, string>;
 }
 
@@ -52,11 +52,13 @@ export async function runFairness(svc: Services, users: BenchUsers, mode: Bureau
     const aloneJobs = await times(aloneFrom, aloneTo);
     log(`fairness: tenant A (acme) ${A_LANES} lanes and tenant B ${B_LANES} lanes together, ${SECONDS}s`);
     const duringFrom = Date.now() + 500 + warmupSeconds * 1000;
+    const sampling = new Promise<void>((r) => setTimeout(r, duringFrom - Date.now())).then(() => (mode.redisUrl ? sampleQueue(mode.redisUrl, mode.databaseUrl, mode.queuePrefix, 'admin') : null));
     const [flood, during] = await Promise.all([
       closedLoop({ target, conns: tenantA, lanes: A_LANES, warmupSeconds, seconds: SECONDS + 1, scenario: createScenario }),
       // B starts once A's flood is under way.
       new Promise<void>((r) => setTimeout(r, 500)).then(() => closedLoop({ target, conns: tenantB, lanes: B_LANES, warmupSeconds, seconds: SECONDS, scenario: createScenario })),
     ]);
+    const queue = await (await sampling)?.stop();
     const duringJobs = await times(duringFrom, Date.now());
     const tenants = { a: tenantA[0]!.user.auth.tenantId as number, b: tenantB[0]!.user.auth.tenantId as number };
     for (const [label, t] of [['alone', aloneJobs], ['during', duringJobs]] as const) {
@@ -65,12 +67,16 @@ export async function runFairness(svc: Services, users: BenchUsers, mode: Bureau
         if (j) log(`fairness: ${who} ${label}: ${j.jobs} jobs; held p50/p95 ${j.held.p50}/${j.held.p95}, queue wait ${j.wait.p50}/${j.wait.p95}, run ${j.run.p50}/${j.run.p95} ms`);
       }
     }
+    if (queue) {
+      const act = (id: number) => queue.activeByTenant[id] ?? { mean: 0, max: 0 };
+      log(`fairness: during the flood (${queue.samples} samples) jobs running A mean/max ${act(tenants.a).mean}/${act(tenants.a).max}, B ${act(tenants.b).mean}/${act(tenants.b).max}; waiting ${queue.waiting.mean}/${queue.waiting.max}; held ${queue.held.mean}/${queue.held.max}`);
+    }
     const p95Ratio = alone.latency.p95 ? Math.round((during.latency.p95 / alone.latency.p95) * 100) / 100 : 0;
     log(`fairness: during the flood B ${during.perSecond}/s p95 ${during.latency.p95} (${p95Ratio}x alone), A ${flood.perSecond}/s p95 ${flood.latency.p95}; lost ${alone.lost + during.lost + flood.lost}`);
     log(`fairness: B's door (POST -> 202) p50/p95 ${alone.reply.p50}/${alone.reply.p95} ms alone, ${during.reply.p50}/${during.reply.p95} ms during the flood`);
     for (const c of conns) c.feed.close();
     const settings = Object.fromEntries(Object.entries(mode.env).filter(([k]) => /^TENANT_|MAX_BACKLOG/.test(k)));
-    return { mode: mode.label, alone, during, flood, p95Ratio, jobs: { alone: aloneJobs, during: duringJobs, tenants }, settings };
+    return { mode: mode.label, alone, during, flood, p95Ratio, jobs: { alone: aloneJobs, during: duringJobs, tenants, ...(queue ? { queue } : {}) }, settings };
   } finally {
     await b.stop();
     if (mode.redisUrl) await dropPrefix(mode.redisUrl, mode.queuePrefix);

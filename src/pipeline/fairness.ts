@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { sql } from '../infra/db.js';
+import { SlotShares } from './slot-shares.js';
 import { taskSql } from './task-sql.js';
 
 /** BullMQ's largest job priority (2^21 - 1: it refuses 2^21); 1 is taken first. */
@@ -13,7 +14,7 @@ export interface FairnessSettings {
   tenantMaxBacklogByKind: Record<string, number>;
   /** Jobs the door dispatches carry the tenant's in-flight count as their BullMQ priority. */
   tenantPriority: boolean;
-  /** A queue's worker slots, shared out while several tenants have work on it (0 = no holding). */
+  /** A queue's worker slots, shared out while a light tenant has work beside others (0 = no holding; slot-shares.ts). */
   activeSlots: number;
   /** How often each web process re-reads the tenants' in-flight counts from PostgreSQL. */
   refreshMs: number;
@@ -25,28 +26,38 @@ export interface Placement {
   releaseFor?: number;
 }
 
+/** Tasks in flight (held ones included) and how many of them are held, of one tenant on one queue. */
+interface Tally {
+  n: number;
+  held: number;
+}
+
 /**
  * Each tenant's tasks in flight per queue (worker kind), and how many of them
  * are held in the outbox, as PostgreSQL has them: read in one statement at most
  * every `refreshMs` per web process (off the request path: a request uses the
  * last counts), plus the tasks this process recorded since (by id, so a task the
- * read already counted is not counted twice).
+ * read already counted is not counted twice), less the tasks of this process
+ * whose final result it has seen since (`settled`).
  *
  * Fairness between tenants on shared queues comes from three uses of it:
  * - the job's BullMQ priority is 1 + the tenant's tasks already in flight on
  *   that queue, so a light tenant's job is taken before a flooding tenant's
  *   backlog (round robin by in-flight count, FIFO within a priority);
- * - while n > 1 tenants have work on a queue, each may have `activeSlots / n`
- *   of its tasks in the queue (waiting or running); the door holds the rest in
- *   the outbox and they follow as the tenant's own tasks finish (held-tasks.ts).
- *   A lone tenant is never held: it gets every worker;
+ * - while a light tenant has work beside others on a queue, each tenant may
+ *   have its share of the queue's worker slots in it (slot-shares.ts); the door
+ *   holds the rest in the outbox and they follow as the tenant's own tasks
+ *   finish (held-tasks.ts). A lone tenant is never held: it gets every worker;
  * - a tenant at its own limit on a queue is refused (429 with Retry-After),
  *   and the queue-wide MAX_BACKLOG refuses only tenants holding at least their
  *   share of it. Nothing is written for a refused request.
  */
 export class TenantShares {
-  private base = new Map<string, { n: number; held: number }>();
-  private local = new Map<string, { sent: number[]; held: number[] }>();
+  private base = new Map<string, Map<number, Tally>>();
+  private local = new Map<string, Map<number, Tally>>();
+  /** Tasks this process recorded and has not seen final: `fresh` ones are in `local`, the others in `base`. */
+  private mine = new Map<number, { queue: string; tenantId: number; held: boolean; fresh: boolean; at: number }>();
+  private readonly sharing: SlotShares;
   private at = 0;
   private refreshing: Promise<void> | null = null;
 
@@ -54,7 +65,9 @@ export class TenantShares {
     private readonly em: () => EntityManager,
     readonly settings: FairnessSettings,
     private readonly log: Logger | null = null,
-  ) {}
+  ) {
+    this.sharing = new SlotShares(settings.activeSlots);
+  }
 
   limitFor(queue: string): number {
     return this.settings.tenantMaxBacklogByKind[queue] ?? this.settings.tenantMaxBacklog;
@@ -63,21 +76,18 @@ export class TenantShares {
   /** The tenant's tasks in flight on the queue (held ones included). */
   inFlight(queue: string, tenantId: number): number {
     this.refreshSoon();
-    const k = key(queue, tenantId);
-    const l = this.local.get(k);
-    return (this.base.get(k)?.n ?? 0) + (l ? l.sent.length + l.held.length : 0);
+    return (this.base.get(queue)?.get(tenantId)?.n ?? 0) + (this.local.get(queue)?.get(tenantId)?.n ?? 0);
   }
 
   /** The tenant's tasks held in the outbox on the queue. */
   held(queue: string, tenantId: number): number {
-    const k = key(queue, tenantId);
-    return (this.base.get(k)?.held ?? 0) + (this.local.get(k)?.held.length ?? 0);
+    return (this.base.get(queue)?.get(tenantId)?.held ?? 0) + (this.local.get(queue)?.get(tenantId)?.held ?? 0);
   }
 
   /** Every tenant's held tasks on the queue (they wait as much as the queue's own backlog does). */
   heldOn(queue: string): number {
     let n = 0;
-    for (const t of this.tenantsOn(queue).keys()) n += this.held(queue, t);
+    for (const tally of [this.base.get(queue), this.local.get(queue)]) for (const t of tally?.values() ?? []) n += t.held;
     return n;
   }
 
@@ -91,12 +101,8 @@ export class TenantShares {
   tenantsOn(queue: string): Map<number, number> {
     this.refreshSoon();
     const out = new Map<number, number>();
-    const prefix = `${queue}\t`;
-    for (const [k, c] of this.base) if (k.startsWith(prefix) && c.n > 0) out.set(Number(k.slice(prefix.length)), c.n);
-    for (const [k, l] of this.local) {
-      const n = l.sent.length + l.held.length;
-      if (k.startsWith(prefix) && n) out.set(Number(k.slice(prefix.length)), (out.get(Number(k.slice(prefix.length))) ?? 0) + n);
-    }
+    for (const tally of [this.base.get(queue), this.local.get(queue)]) for (const [t, c] of tally ?? []) out.set(t, (out.get(t) ?? 0) + c.n);
+    for (const [t, n] of out) if (n <= 0) out.delete(t);
     return out;
   }
 
@@ -108,26 +114,21 @@ export class TenantShares {
     return false;
   }
 
-  /**
-   * How many more of the tenant's tasks may go to the queue now: Infinity when
-   * it is the only tenant with work there (or holding is off), 0 while it has
-   * tasks held (those go first, oldest first).
-   */
-  room(queue: string, tenantId: number): number {
-    const slots = this.settings.activeSlots;
-    if (slots <= 0) return Infinity;
-    const tenants = this.tenantsOn(queue);
-    const n = tenants.size + (tenants.has(tenantId) ? 0 : 1);
-    if (n < 2) return Infinity;
+  /** How many more of the tenant's tasks may go to the queue now (Infinity: not shared out); 0 while it has tasks held (those go first). */
+  room(queue: string, tenantId: number, tenants = this.tenantsOn(queue)): number {
+    // The asking tenant has work: the task it is submitting.
+    const limit = this.sharing.limit(queue, tenants.has(tenantId) ? tenants.values() : [...tenants.values(), 1]);
+    if (limit === Infinity) return Infinity;
     const held = this.held(queue, tenantId);
-    return held > 0 ? 0 : Math.max(0, shareOf(slots, n) - ((tenants.get(tenantId) ?? 0) - held));
+    return held > 0 ? 0 : Math.max(0, limit - ((tenants.get(tenantId) ?? 0) - held));
   }
 
-  /** The room of every tenant with work on the queue that has a limit now (the quick path learns the tenant in its statement). */
+  /** The room of every tenant with work on the queue while it is shared out (the quick path learns the tenant in its statement). */
   rooms(queue: string): { tenantId: number; room: number }[] {
+    const tenants = this.tenantsOn(queue);
     const out: { tenantId: number; room: number }[] = [];
-    for (const tenantId of this.tenantsOn(queue).keys()) {
-      const room = this.room(queue, tenantId);
+    for (const tenantId of tenants.keys()) {
+      const room = this.room(queue, tenantId, tenants);
       if (room !== Infinity) out.push({ tenantId, room });
     }
     return out;
@@ -136,13 +137,19 @@ export class TenantShares {
   /** Counts a task the door recorded, held or not; a dispatched one gets its job's priority and, while the queue is shared out, its hand-off. */
   take(queue: string, tenantId: number, taskId: number, held: boolean): Placement {
     const ahead = this.inFlight(queue, tenantId);
-    const capped = !held && this.room(queue, tenantId) !== Infinity;
-    const k = key(queue, tenantId);
-    const l = this.local.get(k) ?? { sent: [], held: [] };
-    this.local.set(k, l);
-    (held ? l.held : l.sent).push(taskId);
+    const shared = !held && this.room(queue, tenantId) !== Infinity;
+    this.mine.set(taskId, { queue, tenantId, held, fresh: true, at: Date.now() });
+    bump(this.local, queue, tenantId, 1, held);
     if (held) return {};
-    return { ...(this.settings.tenantPriority ? { priority: Math.min(ahead + 1, MAX_PRIORITY) } : {}), ...(capped ? { releaseFor: tenantId } : {}) };
+    return { ...(this.settings.tenantPriority ? { priority: Math.min(ahead + 1, MAX_PRIORITY) } : {}), ...(shared ? { releaseFor: tenantId } : {}) };
+  }
+
+  /** A task's final result reached this process (the feed): if this process recorded it, it is no longer in flight. */
+  settled(taskId: number): void {
+    const m = this.mine.get(taskId);
+    if (!m) return;
+    this.mine.delete(taskId);
+    bump(m.fresh ? this.local : this.base, m.queue, m.tenantId, -1, m.held);
   }
 
   private refreshSoon(): void {
@@ -162,26 +169,29 @@ export class TenantShares {
        union all select queue, held_for, 0, count(*)::int from outbox where held_for is not null group by queue, held_for
        union all select null, null, coalesce(max(id), 0)::bigint, 0 from task`,
     );
-    const base = new Map<string, { n: number; held: number }>();
+    const base = new Map<string, Map<number, Tally>>();
     let maxId = 0;
     for (const r of rows) {
       if (r.queue === null) maxId = Number(r.n);
-      else {
-        const c = base.get(key(r.queue, Number(r.tenant_id))) ?? { n: 0, held: 0 };
-        base.set(key(r.queue, Number(r.tenant_id)), { n: c.n + Number(r.n), held: c.held + Number(r.held) });
-      }
+      else bump(base, r.queue, Number(r.tenant_id), Number(r.n), false, Number(r.held));
     }
     this.base = base;
-    for (const [k, l] of this.local) {
-      const newer = { sent: l.sent.filter((id) => id > maxId), held: l.held.filter((id) => id > maxId) };
-      if (newer.sent.length || newer.held.length) this.local.set(k, newer);
-      else this.local.delete(k);
+    // What the read counted leaves `local`; a task whose result never reached this process is forgotten after a minute.
+    this.local = new Map();
+    const now = Date.now();
+    for (const [id, m] of this.mine) {
+      if (m.fresh && id <= maxId) m.fresh = false;
+      if (m.fresh) bump(this.local, m.queue, m.tenantId, 1, m.held);
+      else if (now - m.at > 60_000) this.mine.delete(id);
     }
-    this.at = Date.now();
+    this.at = now;
   }
 }
 
-/** A tenant's share of a queue's worker slots while `tenants` have work on it (at least one slot each). */
-export const shareOf = (slots: number, tenants: number): number => Math.max(1, Math.floor(slots / tenants));
-
-const key = (queue: string, tenantId: number) => `${queue}\t${tenantId}`;
+/** Adds `n` tasks (held ones too when `held`, or `heldN` of them) to a tally, never below zero. */
+function bump(tallies: Map<string, Map<number, Tally>>, queue: string, tenantId: number, n: number, held: boolean, heldN = held ? n : 0): void {
+  let q = tallies.get(queue);
+  if (!q) tallies.set(queue, (q = new Map()));
+  const t = q.get(tenantId) ?? { n: 0, held: 0 };
+  q.set(tenantId, { n: Math.max(0, t.n + n), held: Math.max(0, t.held + heldN) });
+}

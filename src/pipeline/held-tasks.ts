@@ -2,8 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { sql } from '../infra/db.js';
 import { UnrecoverableError, type Dispatch, type TaskCopy } from '../infra/queue.js';
-import { MAX_PRIORITY, shareOf } from './fairness.js';
+import { MAX_PRIORITY } from './fairness.js';
 import type { Outbox } from './outbox.js';
+import { SlotShares } from './slot-shares.js';
 import { taskSql } from './task-sql.js';
 
 /** The transaction-level advisory lock of one rebalance pass: passes never overlap, in any process. */
@@ -45,7 +46,7 @@ const COUNTS = `
  *   the event loop: one statement and one addBulk);
  * - in a rebalance pass (web processes every BACKLOG_REFRESH_MS while anything
  *   is held, system workers every OUTBOX_RELAY_INTERVAL_MS): up to each
- *   tenant's share, and all of a tenant's once it is alone on the queue. This
+ *   tenant's share, and all of them once the queue is no longer shared out. This
  *   is also what picks up held tasks after a crash: they live in PostgreSQL,
  *   not in any one process.
  * A released job goes behind every job dispatched within its tenant's share
@@ -57,13 +58,16 @@ export class HeldTasks {
   private timer: NodeJS.Timeout | null = null;
   private pass: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  private readonly sharing: SlotShares;
 
   constructor(
     private readonly em: () => EntityManager,
     private readonly outbox: Outbox,
     private readonly log: Logger,
-    private readonly slots: number,
-  ) {}
+    slots: number,
+  ) {
+    this.sharing = new SlotShares(slots);
+  }
 
   /**
    * Wraps a job's run: a job that took one of its tenant's shared-out slots
@@ -103,8 +107,9 @@ export class HeldTasks {
 
   /**
    * One rebalance pass (one at a time over every process: an advisory lock):
-   * releases each tenant's held tasks up to its share, every one of a tenant
-   * alone on its queue. Returns how many it released.
+   * releases each tenant's held tasks up to its share while the queue is shared
+   * out, every one once it is not (a lone tenant, or no light one left; see
+   * slot-shares.ts). Returns how many it released.
    */
   async rebalance(): Promise<number> {
     const em = this.em();
@@ -114,14 +119,13 @@ export class HeldTasks {
       const [lock] = await sql<{ ok: boolean }>(tem, 'select pg_try_advisory_xact_lock(?) as ok', [REBALANCE_LOCK]);
       if (!lock?.ok) return [];
       const rows = await sql<{ queue: string; tenant_id: number; n: number; held: number }>(tem, COUNTS);
-      const tenants = new Map<string, number>();
-      for (const r of rows) tenants.set(r.queue, (tenants.get(r.queue) ?? 0) + 1);
+      const limits = new Map<string, number>();
+      for (const queue of new Set(rows.map((r) => r.queue))) limits.set(queue, this.sharing.limit(queue, rows.filter((r) => r.queue === queue).map((r) => r.n)));
       const want = rows
         .filter((r) => r.held > 0)
         .map((r) => {
-          const n = tenants.get(r.queue) ?? 1;
-          const room = this.slots <= 0 || n < 2 ? r.held : Math.max(0, shareOf(this.slots, n) - (r.n - r.held));
-          return { queue: r.queue, tenantId: Number(r.tenant_id), n: Math.min(room, r.held) };
+          const limit = limits.get(r.queue) ?? Infinity;
+          return { queue: r.queue, tenantId: Number(r.tenant_id), n: Math.min(r.held, Math.max(0, limit - (r.n - r.held))) };
         })
         .filter((w) => w.n > 0);
       return this.release(tem, want);

@@ -117,11 +117,19 @@ describe('held tasks and a worker process killed mid-run', () => {
     const acme = await b.login('admin@acme.test');
     const globex = await b.login('admin@globex.test');
     const ids: number[] = [];
-    const burst = async (token: string, n: number, tag: string) => ids.push(...(await Promise.all(Array.from({ length: n }, (_, i) => t.create(token, `kill-${tag}-${ids.length + i}`)))));
-    // Both tenants keep work in the queue past their shares (4 slots each) until well after the kill.
-    await burst(acme, 40, 'a');
-    for (let i = 0; i < 10; i++) await burst(i % 2 ? acme : globex, 40, i % 2 ? 'a' : 'b');
-    assert.ok((await t.held(ids)).length > 300, 'most of both tenants\' work is held');
+    // The light tenant: two lanes, each posting its next task once the last one finished, all along.
+    let stop = false;
+    const lane = async (l: number) => {
+      for (let i = 0; !stop; i++) {
+        const id = await t.create(globex, `kill-b${l}-${i}`);
+        ids.push(id);
+        while (!stop && (await t.unfinished([id])) > 0) await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const light = [lane(0), lane(1)];
+    await until(async () => ids.length >= 2, 10_000, 'the light tenant to have work');
+    for (let i = 0; i < 10; i++) ids.push(...(await Promise.all(Array.from({ length: 40 }, (_, j) => t.create(acme, `kill-a-${i * 40 + j}`)))));
+    assert.ok((await t.held(ids)).length > 350, 'the flooding tenant is held to its share (4 of the 8 slots)');
     const done = async () => ids.length - (await t.unfinished(ids));
 
     const first = spawnAdminWorker();
@@ -132,8 +140,12 @@ describe('held tasks and a worker process killed mid-run', () => {
 
     const second = spawnAdminWorker();
     try {
+      await until(async () => (await t.held(ids)).length === 0, 90_000, 'every held task to be released');
+      stop = true;
+      await Promise.all(light);
       await until(async () => (await done()) === ids.length, 90_000, 'every task to finish after the restart');
     } finally {
+      stop = true;
       await second.stop();
     }
     const statuses = (await b.db.query(`select status, count(*)::int as n from task where id = any($1) group by status`, [ids])).rows;
