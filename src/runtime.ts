@@ -184,10 +184,10 @@ export async function startWorkers(rt: Runtime, kinds: readonly WorkerKind[]): P
       kind,
       (job) => {
         if (MAINTENANCE[job.name]) return MAINTENANCE[job.name]!(rt);
-        if (!traced) return rt.held.after(kind, job.data.releaseFor, runTask(deps, job));
+        if (!traced) return rt.held.after(kind, job.data.topUp, runTask(deps, job));
         // The job's span continues the trace of the request that submitted the task (its context is in the job data).
         const attributes = { 'messaging.destination.name': kind, 'bureau.task.id': job.data.taskId, 'bureau.attempt': job.attemptsMade + 1 };
-        return rt.held.after(kind, job.data.releaseFor, withSpan(`run ${job.data.copy?.action ?? 'task'}`, { kind: SpanKind.CONSUMER, parent: job.data.trace, attributes }, () => runTask(deps, job)));
+        return rt.held.after(kind, job.data.topUp, withSpan(`run ${job.data.copy?.action ?? 'task'}`, { kind: SpanKind.CONSUMER, parent: job.data.trace, attributes }, () => runTask(deps, job)));
       },
       rt.config.workerConcurrency,
     ),

@@ -20,10 +20,10 @@ export interface FairnessSettings {
   refreshMs: number;
 }
 
-/** How the door sends one recorded task on: its job's priority, and the tenant whose next held task its finish releases. */
+/** How the door sends one recorded task on: its job's priority, and while the queue is shared out, its tenant's share (its finish tops the tenant up). */
 export interface Placement {
   priority?: number;
-  releaseFor?: number;
+  topUp?: { tenantId: number; share: number };
 }
 
 /** Tasks in flight (held ones included) and how many of them are held, of one tenant on one queue. */
@@ -116,11 +116,15 @@ export class TenantShares {
 
   /** How many more of the tenant's tasks may go to the queue now (Infinity: not shared out); 0 while it has tasks held (those go first). */
   room(queue: string, tenantId: number, tenants = this.tenantsOn(queue)): number {
-    // The asking tenant has work: the task it is submitting.
-    const limit = this.sharing.limit(queue, tenants.has(tenantId) ? tenants.values() : [...tenants.values(), 1]);
+    const limit = this.shareOf(queue, tenantId, tenants);
     if (limit === Infinity) return Infinity;
     const held = this.held(queue, tenantId);
     return held > 0 ? 0 : Math.max(0, limit - ((tenants.get(tenantId) ?? 0) - held));
+  }
+
+  /** Each tenant's share of the queue's slots now (Infinity: not shared out; slot-shares.ts); the asking tenant has work: the task it submits. */
+  private shareOf(queue: string, tenantId: number, tenants: Map<number, number>): number {
+    return this.sharing.limit(queue, tenants.has(tenantId) ? tenants.values() : [...tenants.values(), 1]);
   }
 
   /** The room of every tenant with work on the queue while it is shared out (the quick path learns the tenant in its statement). */
@@ -137,11 +141,11 @@ export class TenantShares {
   /** Counts a task the door recorded, held or not; a dispatched one gets its job's priority and, while the queue is shared out, its hand-off. */
   take(queue: string, tenantId: number, taskId: number, held: boolean): Placement {
     const ahead = this.inFlight(queue, tenantId);
-    const shared = !held && this.room(queue, tenantId) !== Infinity;
+    const share = held ? Infinity : this.shareOf(queue, tenantId, this.tenantsOn(queue));
     this.mine.set(taskId, { queue, tenantId, held, fresh: true, at: Date.now() });
     bump(this.local, queue, tenantId, 1, held);
     if (held) return {};
-    return { ...(this.settings.tenantPriority ? { priority: Math.min(ahead + 1, MAX_PRIORITY) } : {}), ...(shared ? { releaseFor: tenantId } : {}) };
+    return { ...(this.settings.tenantPriority ? { priority: Math.min(ahead + 1, MAX_PRIORITY) } : {}), ...(share !== Infinity ? { topUp: { tenantId, share } } : {}) };
   }
 
   /** A task's final result reached this process (the feed): if this process recorded it, it is no longer in flight. */
@@ -149,7 +153,9 @@ export class TenantShares {
     const m = this.mine.get(taskId);
     if (!m) return;
     this.mine.delete(taskId);
-    bump(m.fresh ? this.local : this.base, m.queue, m.tenantId, -1, m.held);
+    // A held task is released by whoever hands it on, unseen here: whether the last read counted it held is not
+    // known, so a read's held count stays until the next read (holding a little longer, never less).
+    bump(m.fresh ? this.local : this.base, m.queue, m.tenantId, -1, m.fresh && m.held);
   }
 
   private refreshSoon(): void {
