@@ -125,7 +125,11 @@ export async function startWeb(rt: Runtime, opts: { port?: number; host?: string
   const ready = () => migrationStatus(rt.orm);
   const rateLimits = openRateLimitStore(rt.config, rt.log);
   rt.metrics.gauge('bureau_websocket_connections', 'Open /ws connections on this web process.', [], () => [[{}, gateway.connections]]);
-  rt.metrics.gauge('bureau_outbox_backlog', 'Tasks recorded but not yet handed to their queue (outbox rows, timers included).', [], async () => [[{}, (await sql<{ n: number }>(rt.orm.em.fork(), 'select count(*)::int as n from outbox'))[0]?.n ?? 0]]);
+  rt.metrics.gauge('bureau_outbox_backlog', 'Tasks recorded but not yet handed to their queue (outbox rows, timers and held tasks included).', [], async () => [[{}, (await sql<{ n: number }>(rt.orm.em.fork(), 'select count(*)::int as n from outbox'))[0]?.n ?? 0]]);
+  rt.metrics.gauge('bureau_tasks_held', 'Tasks held in the outbox for fairness (their tenant has its share of the queue in it), by queue.', ['queue'], async () => {
+    const held = new Map((await sql<{ queue: string; n: number }>(rt.orm.em.fork(), 'select queue, count(*)::int as n from outbox where held_for is not null group by queue')).map((r) => [r.queue, r.n]));
+    return domains.workerKinds.map((queue) => [{ queue }, held.get(queue) ?? 0]);
+  });
   const app = buildApp({ metrics: rt.metrics, orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, accounts: rt.accounts, workerKinds: domains.workerKinds, tasks, waiters, ready, rateLimitStore: rateLimits.store, queues: rt.queues, now: () => rt.clock.now(), bus: rt.bus });
   const server = http.createServer(app.callback());
   server.keepAliveTimeout = 65_000;
