@@ -14,10 +14,12 @@ export interface FairnessRun {
   /** The same 4 lanes while tenant A (acme) floods with 60 (closed loop). */
   during: ClosedResult;
   flood: ClosedResult;
+  /** Tenant A's 60 lanes alone (a lone tenant: never held, every worker slot). */
+  floodAlone?: ClosedResult;
   /** B's p95 during the flood over B's p95 alone (issue 21: within 2x). */
   p95Ratio: number;
   /** Where each tenant's tasks spent their time on the admin queue (held, queue wait, run), alone and during the flood. */
-  jobs?: { alone: Record<number, JobTimes>; during: Record<number, JobTimes>; tenants: { a: number; b: number }; queue?: QueueSamples };
+  jobs?: { alone: Record<number, JobTimes>; during: Record<number, JobTimes>; tenants: { a: number; b: number }; queue?: QueueSamples; queueAlone?: QueueSamples };
   settings: Record<string, string>;
 }
 
@@ -27,10 +29,14 @@ const B_LANES = 4;
 /**
  * Fairness between tenants on the shared queues: tenant B's POST -> result
  * latency with 4 closed-loop lanes alone, then again while tenant A runs 60
- * (10x B's rate when served alike). With fairness on (the default: job priority
- * from the tenant's tasks in flight, see docs/scaling.md), B's p95 should stay
- * within 2x of its p95 alone, and A should still get the rest of the capacity.
- * `--set TENANT_PRIORITY=0` measures first come, first served for comparison.
+ * (10x B's rate when served alike), with A's 60 lanes alone in between (what a
+ * lone tenant gets). With fairness on (the defaults: job priority from the
+ * tenant's tasks in flight, A held to its share of the worker slots while B has
+ * work; docs/scaling.md), B's p95 should stay within 2x of its p95 alone.
+ * `--set TENANT_ACTIVE_SLOTS=0` turns holding off, `--set TENANT_PRIORITY=0`
+ * measures first come, first served. Each tenant's time on the admin queue is
+ * split into held, queue wait and run, and the queue is sampled (jobs running
+ * per tenant, waiting, held) while A floods.
  */
 export async function runFairness(svc: Services, users: BenchUsers, mode: BureauMode): Promise<FairnessRun> {
   await release(mode);
@@ -50,9 +56,15 @@ export async function runFairness(svc: Services, users: BenchUsers, mode: Bureau
     log(`fairness: B alone ${alone.perSecond}/s p50 ${alone.latency.p50} p95 ${alone.latency.p95}`);
     const times = (from: number, to: number) => (mode.redisUrl ? jobTimes(mode.redisUrl, mode.databaseUrl, mode.queuePrefix, 'admin', from, to) : Promise.resolve<Record<number, JobTimes>>({}));
     const aloneJobs = await times(aloneFrom, aloneTo);
+    const sample = (delayMs: number) => new Promise<void>((r) => setTimeout(r, delayMs)).then(() => (mode.redisUrl ? sampleQueue(mode.redisUrl, mode.databaseUrl, mode.queuePrefix, 'admin') : null));
+    log(`fairness: tenant A (acme) alone, ${A_LANES} lanes, ${SECONDS}s`);
+    const samplingAlone = sample(warmupSeconds * 1000);
+    const floodAlone = await closedLoop({ target, conns: tenantA, lanes: A_LANES, warmupSeconds, seconds: SECONDS, scenario: createScenario });
+    const queueAlone = await (await samplingAlone)?.stop();
+    log(`fairness: A alone ${floodAlone.perSecond}/s p50 ${floodAlone.latency.p50} p95 ${floodAlone.latency.p95}; jobs running mean/max ${queueAlone ? Object.values(queueAlone.activeByTenant).map((a) => `${a.mean}/${a.max}`).join(' ') : '-'}`);
     log(`fairness: tenant A (acme) ${A_LANES} lanes and tenant B ${B_LANES} lanes together, ${SECONDS}s`);
     const duringFrom = Date.now() + 500 + warmupSeconds * 1000;
-    const sampling = new Promise<void>((r) => setTimeout(r, duringFrom - Date.now())).then(() => (mode.redisUrl ? sampleQueue(mode.redisUrl, mode.databaseUrl, mode.queuePrefix, 'admin') : null));
+    const sampling = sample(duringFrom - Date.now());
     const [flood, during] = await Promise.all([
       closedLoop({ target, conns: tenantA, lanes: A_LANES, warmupSeconds, seconds: SECONDS + 1, scenario: createScenario }),
       // B starts once A's flood is under way.
@@ -76,7 +88,7 @@ export async function runFairness(svc: Services, users: BenchUsers, mode: Bureau
     log(`fairness: B's door (POST -> 202) p50/p95 ${alone.reply.p50}/${alone.reply.p95} ms alone, ${during.reply.p50}/${during.reply.p95} ms during the flood`);
     for (const c of conns) c.feed.close();
     const settings = Object.fromEntries(Object.entries(mode.env).filter(([k]) => /^TENANT_|MAX_BACKLOG/.test(k)));
-    return { mode: mode.label, alone, during, flood, p95Ratio, jobs: { alone: aloneJobs, during: duringJobs, tenants, ...(queue ? { queue } : {}) }, settings };
+    return { mode: mode.label, alone, during, flood, floodAlone, p95Ratio, jobs: { alone: aloneJobs, during: duringJobs, tenants, ...(queue ? { queue } : {}), ...(queueAlone ? { queueAlone } : {}) }, settings };
   } finally {
     await b.stop();
     if (mode.redisUrl) await dropPrefix(mode.redisUrl, mode.queuePrefix);
@@ -92,6 +104,7 @@ export function fairnessLines(f: FairnessRun, row: (cells: string[]) => string, 
     row(['---', '---:', '---:', '---:', '---:', '---:', '---', '---:']),
     closedRow(`tenant B alone, ${B_LANES} lanes`, f.alone),
     closedRow(`tenant B during A's flood, ${B_LANES} lanes`, f.during),
+    closedRow(`tenant A alone, ${A_LANES} lanes`, f.floodAlone),
     closedRow(`tenant A flooding, ${A_LANES} lanes`, f.flood),
   ];
 }

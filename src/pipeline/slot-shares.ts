@@ -9,10 +9,11 @@ export const shareOf = (slots: number, tenants: number): number => Math.max(1, M
  * each may then have in the queue (waiting or running; the rest are held).
  *
  * Only while a *light* tenant has work there: several tenants have tasks in
- * flight on the queue and one of them has fewer than its share (slots / tenants).
+ * flight on the queue and one of them has no more than its share (slots / tenants).
  * Then every tenant is held to its share, so the light tenant's tasks find free
  * slots and fewer tasks running beside them. Tenants that all have more than
- * their share are not held: BullMQ's priorities already interleave them, and a
+ * their share are not held: BullMQ's priorities already interleave them (with
+ * `slots` the queue's real worker slots, each then gets about its share), and a
  * lone tenant gets every slot. A queue stays shared out for `lingerMs` after the
  * light tenant was last seen, so a client pausing between two actions does not
  * let the flood back in at once.
@@ -32,7 +33,7 @@ export class SlotShares {
     const counts = [...inFlight].filter((n) => n > 0);
     const share = shareOf(this.slots, Math.max(1, counts.length));
     if (counts.length >= 2) {
-      if (!counts.some((n) => n < share)) return Infinity;
+      if (!counts.some((n) => n <= share)) return Infinity;
       this.last.set(queue, { at: now, share });
       return share;
     }

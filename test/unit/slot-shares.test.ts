@@ -6,8 +6,9 @@ describe('sharing out a queue\'s worker slots between tenants', () => {
     assert.equal(new SlotShares(32).limit('admin', [500]), Infinity);
   });
 
-  it('limits every tenant to slots / tenants while one of them is under that share', () => {
+  it('limits every tenant to slots / tenants while one of them has no more than that share', () => {
     assert.equal(new SlotShares(32).limit('admin', [60, 4]), 16);
+    assert.equal(new SlotShares(8).limit('admin', [60, 4]), 4);
     assert.equal(new SlotShares(32).limit('admin', [60, 40, 2]), 10);
   });
 
