@@ -7,6 +7,7 @@ import { Migration20261206130000 } from './Migration20261206130000.js';
 import { Migration20261206140000 } from './Migration20261206140000.js';
 import { Migration20261206150000 } from './Migration20261206150000.js';
 import { Migration20261206160000 } from './Migration20261206160000.js';
+import { Migration20261207100000 } from './Migration20261207100000.js';
 
 /**
  * Every migration, in order. MikroORM runs exactly this list (no file globbing,
@@ -23,4 +24,5 @@ export const migrationsList = [
   { name: 'Migration20261206140000', class: Migration20261206140000 },
   { name: 'Migration20261206150000', class: Migration20261206150000 },
   { name: 'Migration20261206160000', class: Migration20261206160000 },
+  { name: 'Migration20261207100000', class: Migration20261207100000 },
 ];

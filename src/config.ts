@@ -37,7 +37,13 @@ export interface Config {
   maxBacklog: number;
   backlogRefreshMs: number;
   /** Fairness between tenants on the shared queues (see src/pipeline/fairness.ts and docs/scaling.md). */
-  fairness: { tenantMaxBacklog: number; tenantMaxBacklogByKind: Record<string, number>; tenantPriority: boolean };
+  fairness: {
+    tenantMaxBacklog: number;
+    tenantMaxBacklogByKind: Record<string, number>;
+    tenantPriority: boolean;
+    /** Worker slots per queue (over all its worker processes) that tenants share while several have work on it: each may have slots / tenants of its tasks in the queue, the rest are held in the outbox (0 = off). */
+    activeSlots: number;
+  };
   /** How often the reconciler looks for unfinished tasks whose job left the queue, and how old such a task must be. */
   reconcileIntervalMs: number;
   reconcileGraceMs: number;
@@ -141,6 +147,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       tenantMaxBacklog: int(env, 'TENANT_MAX_BACKLOG', 5000),
       tenantMaxBacklogByKind: kindLimits(env.TENANT_MAX_BACKLOG_BY_KIND ?? ''),
       tenantPriority: !(env.TENANT_PRIORITY === '0' || env.TENANT_PRIORITY === 'false'),
+      activeSlots: int(env, 'TENANT_ACTIVE_SLOTS', int(env, 'WORKER_CONCURRENCY', 32)),
     },
     reconcileIntervalMs: int(env, 'RECONCILE_INTERVAL_MS', 60_000),
     reconcileGraceMs: int(env, 'RECONCILE_GRACE_MS', 60_000),

@@ -16,10 +16,12 @@ import { SpanKind, withSpan, withSpanSync } from './infra/tracing.js';
 import { openRateLimitStore } from './infra/rate-limit-store.js';
 import { Queues } from './infra/queue.js';
 import { accountsFor, type Accounts } from './domains/accounts/service.js';
+import { isFinalTask } from './domains/tasks/machine.js';
 import { domains, SYSTEM_KIND } from './domains.js';
 import { Backpressure } from './pipeline/backpressure.js';
 import { TenantShares } from './pipeline/fairness.js';
 import { FeedNumbering, staleFeedUsers } from './pipeline/feed-numbering.js';
+import { HeldTasks } from './pipeline/held-tasks.js';
 import { Outbox } from './pipeline/outbox.js';
 import { reconcile } from './pipeline/reconciler.js';
 import { runTask } from './pipeline/run-task.js';
@@ -38,6 +40,8 @@ export interface Runtime {
   /** Numbers committed feed entries and publishes them (every process that appends any). */
   feed: FeedNumbering;
   outbox: Outbox;
+  /** Tasks held in the outbox for fairness between tenants, and their release. */
+  held: HeldTasks;
   accounts: Accounts;
   /** Outgoing mail (SMTP_URL or the local outbox); used by the `mail` workers. */
   mailer: Mailer;
@@ -73,6 +77,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   const bus = createFeedBus(config, log);
   const feed = new FeedNumbering(() => orm.em.fork(), bus, log);
   const outbox = new Outbox(() => orm.em.fork(), queues, log);
+  const held = new HeldTasks(() => orm.em.fork(), outbox, log, config.fairness.activeSlots);
   const accounts = accountsFor(config);
   const mailer = createMailer(config, log);
   return {
@@ -84,12 +89,14 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
     bus,
     feed,
     outbox,
+    held,
     accounts,
     mailer,
     clock: { now: () => new Date() },
     metrics: new Metrics(),
     async close() {
       mailer.close();
+      await held.stop();
       await outbox.stop();
       await queues.close();
       await bus.close();
@@ -108,7 +115,8 @@ export interface WebHandle {
 /** HTTP + websocket on one port. Results arrive from workers over the feed bus. */
 export async function startWeb(rt: Runtime, opts: { port?: number; host?: string } = {}): Promise<WebHandle> {
   const waiters = new Waiters();
-  const tasks = new Submissions(rt.registry, rt.outbox, rt.feed, new Backpressure(rt.queues, rt.config.maxBacklog, rt.config.backlogRefreshMs, new TenantShares(() => rt.orm.em.fork(), { ...rt.config.fairness, refreshMs: rt.config.backlogRefreshMs }, rt.log)), rt.log, rt.metrics);
+  const shares = new TenantShares(() => rt.orm.em.fork(), { ...rt.config.fairness, refreshMs: rt.config.backlogRefreshMs }, rt.log);
+  const tasks = new Submissions(rt.registry, rt.outbox, rt.feed, new Backpressure(rt.queues, rt.config.maxBacklog, rt.config.backlogRefreshMs, shares), rt.log, rt.metrics);
   const gateway = new Gateway({ orm: rt.orm, accounts: rt.accounts, config: rt.config, log: rt.log });
   const relay = (m: FeedMessage) => {
     gateway.deliver(m);
@@ -116,18 +124,24 @@ export async function startWeb(rt: Runtime, opts: { port?: number; host?: string
   };
   await rt.bus.subscribe((m) => {
     rt.metrics.feedDelivered(m.body);
+    if (m.taskId !== null && isFinalTask(String((m.body?.task as { status?: unknown } | undefined)?.status))) shares.settled(m.taskId);
     if (m.trace && rt.config.tracing.enabled) withSpanSync('feed push', { kind: SpanKind.CONSUMER, parent: m.trace, attributes: { 'bureau.user.id': m.userId, 'bureau.feed.seq': m.seq ?? -1 } }, () => relay(m));
     else relay(m);
   });
   const ready = () => migrationStatus(rt.orm);
   const rateLimits = openRateLimitStore(rt.config, rt.log);
   rt.metrics.gauge('bureau_websocket_connections', 'Open /ws connections on this web process.', [], () => [[{}, gateway.connections]]);
-  rt.metrics.gauge('bureau_outbox_backlog', 'Tasks recorded but not yet handed to their queue (outbox rows, timers included).', [], async () => [[{}, (await sql<{ n: number }>(rt.orm.em.fork(), 'select count(*)::int as n from outbox'))[0]?.n ?? 0]]);
+  rt.metrics.gauge('bureau_outbox_backlog', 'Tasks recorded but not yet handed to their queue (outbox rows, timers and held tasks included).', [], async () => [[{}, (await sql<{ n: number }>(rt.orm.em.fork(), 'select count(*)::int as n from outbox'))[0]?.n ?? 0]]);
+  rt.metrics.gauge('bureau_tasks_held', 'Tasks held in the outbox for fairness (their tenant has its share of the queue in it), by queue.', ['queue'], async () => {
+    const held = new Map((await sql<{ queue: string; n: number }>(rt.orm.em.fork(), 'select queue, count(*)::int as n from outbox where held_for is not null group by queue')).map((r) => [r.queue, r.n]));
+    return domains.workerKinds.map((queue) => [{ queue }, held.get(queue) ?? 0]);
+  });
   const app = buildApp({ metrics: rt.metrics, orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, accounts: rt.accounts, workerKinds: domains.workerKinds, tasks, waiters, ready, rateLimitStore: rateLimits.store, queues: rt.queues, now: () => rt.clock.now(), bus: rt.bus });
   const server = http.createServer(app.callback());
   server.keepAliveTimeout = 65_000;
   gateway.attach(server);
   rt.outbox.startRelay(rt.config.outboxRelayIntervalMs);
+  rt.held.start(rt.config.backlogRefreshMs);
   await new Promise<void>((resolve) => server.listen(opts.port ?? rt.config.port, opts.host ?? rt.config.host, resolve));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -186,10 +200,10 @@ export async function startWorkers(rt: Runtime, kinds: readonly WorkerKind[]): P
       kind,
       (job) => {
         if (MAINTENANCE[job.name]) return MAINTENANCE[job.name]!(rt);
-        if (!traced) return runTask(deps, job);
+        if (!traced) return rt.held.after(kind, job.data.topUp, runTask(deps, job));
         // The job's span continues the trace of the request that submitted the task (its context is in the job data).
         const attributes = { 'messaging.destination.name': kind, 'bureau.task.id': job.data.taskId, 'bureau.attempt': job.attemptsMade + 1 };
-        return withSpan(`run ${job.data.copy?.action ?? 'task'}`, { kind: SpanKind.CONSUMER, parent: job.data.trace, attributes }, () => runTask(deps, job));
+        return rt.held.after(kind, job.data.topUp, withSpan(`run ${job.data.copy?.action ?? 'task'}`, { kind: SpanKind.CONSUMER, parent: job.data.trace, attributes }, () => runTask(deps, job)));
       },
       rt.config.workerConcurrency,
     ),
@@ -202,6 +216,7 @@ export async function startWorkers(rt: Runtime, kinds: readonly WorkerKind[]): P
     // Feed entries a process left unnumbered (it died between COMMIT and numbering) are numbered and pushed here.
     sweep = setInterval(() => void numberStaleFeed(rt).catch((err: Error) => rt.log.warn({ err: err.message }, 'stale feed numbering failed')), rt.config.outboxRelayIntervalMs);
     sweep.unref();
+    rt.held.start(rt.config.outboxRelayIntervalMs);
     // BullMQ job schedulers, not process timers: each runs once per period however many system workers there are.
     const system = rt.queues.queue(SYSTEM_KIND);
     const schedule = async () => {
@@ -223,3 +238,4 @@ export async function startWorkers(rt: Runtime, kinds: readonly WorkerKind[]): P
     },
   };
 }
+

@@ -155,7 +155,7 @@ function report(results: Record<string, number[]>): void {
  * requests in flight over 8 sessions.
  */
 async function webPaths(): Promise<void> {
-  const b = await startTestBureau({ workers: [], config: { maxBacklog: 1e9, outboxRelayIntervalMs: 1000, fairness: { tenantMaxBacklog: 1e9, tenantMaxBacklogByKind: {}, tenantPriority: true } } });
+  const b = await startTestBureau({ workers: [], config: { maxBacklog: 1e9, outboxRelayIntervalMs: 1000, fairness: { tenantMaxBacklog: 1e9, tenantMaxBacklogByKind: {}, tenantPriority: true, activeSlots: 32 } } });
   const { fork } = await import('node:child_process');
   try {
     const tokens: string[] = [];

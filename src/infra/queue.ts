@@ -28,6 +28,8 @@ export interface JobData {
   copy?: TaskCopy;
   /** W3C trace context of the request that submitted the task (tracing on only): ids, no secret. */
   trace?: TraceCarrier;
+  /** Set while the queue's slots are shared out between tenants: once the task is final, its tenant's held tasks there go to the queue until it has `share` again (pipeline/held-tasks.ts). */
+  topUp?: { tenantId: number; share: number };
 }
 
 export interface Dispatch {
@@ -38,6 +40,8 @@ export interface Dispatch {
   trace?: TraceCarrier;
   /** BullMQ priority (1 first); the door sets it from the tenant's share of the queue (see pipeline/fairness.ts). */
   priority?: number;
+  /** See `JobData.topUp`. */
+  topUp?: { tenantId: number; share: number };
 }
 
 export const jobIdFor = (taskId: number): string => `t-${taskId}`;
@@ -100,7 +104,7 @@ export class Queues {
         this.queue(name).addBulk(
           list.map((it) => ({
             name: 'task',
-            data: { taskId: it.taskId, ...(it.copy ? { copy: it.copy } : {}), ...(it.trace ? { trace: it.trace } : {}) },
+            data: { taskId: it.taskId, ...(it.copy ? { copy: it.copy } : {}), ...(it.trace ? { trace: it.trace } : {}), ...(it.topUp ? { topUp: it.topUp } : {}) },
             opts: {
               jobId: jobIdFor(it.taskId),
               delay: it.runAt ? Math.max(0, it.runAt.getTime() - now) : 0,

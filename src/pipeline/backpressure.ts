@@ -1,6 +1,6 @@
 import { AppError } from '../core/errors.js';
 import type { Queues } from '../infra/queue.js';
-import type { TenantShares } from './fairness.js';
+import type { Placement, TenantShares } from './fairness.js';
 
 /**
  * Refuses new work (429 RATE_LIMITED with Retry-After) while a queue's backlog
@@ -11,7 +11,8 @@ import type { TenantShares } from './fairness.js';
  * With `shares` (see fairness.ts), a refusal is the tenant's own: a tenant at
  * its own limit on the queue is refused, and a full queue refuses only tenants
  * holding at least their share of it (MAX_BACKLOG over the tenants with work
- * there), so one tenant's flood does not turn others away.
+ * there), so one tenant's flood does not turn others away. Tasks held in the
+ * outbox for fairness wait as much as those in the queue: they count in its depth.
  */
 export class Backpressure {
   private readonly depths = new Map<string, { at: number; depth: number; refreshing?: Promise<number> }>();
@@ -29,7 +30,7 @@ export class Backpressure {
       throw new AppError('RATE_LIMITED', `Your organisation has ${limit} tasks in flight on the ${queue} queue (its limit); retry later.`, { queue, limit, retryAfter: 1 });
     }
     if (this.maxBacklog <= 0) return;
-    const depth = await this.depth(queue);
+    const depth = (await this.depth(queue)) + (this.shares?.heldOn(queue) ?? 0);
     if (depth < this.maxBacklog) return;
     if (tenantId !== undefined && this.shares) {
       const tenants = this.shares.tenantsOn(queue);
@@ -42,12 +43,22 @@ export class Backpressure {
   /** For a submit whose tenant is not known yet: whether nobody could be refused on this queue now (else take `check`). */
   async clear(queue: string): Promise<boolean> {
     if (this.shares?.anyOver(queue)) return false;
-    return this.maxBacklog <= 0 || (await this.depth(queue)) < this.maxBacklog;
+    return this.maxBacklog <= 0 || (await this.depth(queue)) + (this.shares?.heldOn(queue) ?? 0) < this.maxBacklog;
   }
 
-  /** The priority of a job the door dispatches for the tenant (counted in its tasks in flight). */
-  priority(queue: string, tenantId: number, taskId: number): number | undefined {
-    return this.shares?.take(queue, tenantId, taskId);
+  /** How many more of the tenant's tasks may go to the queue now, the rest being held (Infinity: no limit). */
+  room(queue: string, tenantId: number): number {
+    return this.shares?.room(queue, tenantId) ?? Infinity;
+  }
+
+  /** For a batch whose tenants are not known yet: the room of every tenant that has a limit on the queue now. */
+  rooms(queue: string): { tenantId: number; room: number }[] {
+    return this.shares?.rooms(queue) ?? [];
+  }
+
+  /** Counts a task the door recorded for the tenant (held or not); a dispatched one's job gets its priority and hand-off. */
+  place(queue: string, tenantId: number, taskId: number, held: boolean): Placement {
+    return this.shares?.take(queue, tenantId, taskId, held) ?? {};
   }
 
   /**

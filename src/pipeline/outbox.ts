@@ -80,7 +80,8 @@ export class Outbox {
       return await this.em().transactional(async (em) => {
         const rows = await sql<{ task_id: number; queue: string; run_at: Date | null }>(
           em,
-          `select task_id, queue, run_at from outbox where created_at < now() - make_interval(secs => ?)
+          // Held rows (fairness: `held_for` set) are not leftovers: held-tasks.ts releases them.
+          `select task_id, queue, run_at from outbox where created_at < now() - make_interval(secs => ?) and held_for is null
             order by created_at limit 500 for update skip locked`,
           [this.staleMs / 1000],
         );

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { startTestBureau, type TestBureau } from '../helpers/bureau.js';
 
-const fairness = (over: Partial<{ tenantMaxBacklog: number; tenantPriority: boolean }> = {}) => ({ tenantMaxBacklog: 5000, tenantMaxBacklogByKind: {}, tenantPriority: true, ...over });
+const fairness = (over: Partial<{ tenantMaxBacklog: number; tenantPriority: boolean; activeSlots: number }> = {}) => ({ tenantMaxBacklog: 5000, tenantMaxBacklogByKind: {}, tenantPriority: true, activeSlots: 0, ...over });
 
 async function until(what: string, fn: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 400; i++) {

@@ -57,6 +57,7 @@ describe('Prometheus metrics', () => {
       for (const kind of domains.workerKinds) {
         assert.ok(m.has(`bureau_queue_jobs{queue="${kind}",state="waiting"}`), `queue depth of ${kind}`);
         assert.ok(m.has(`bureau_queue_oldest_waiting_seconds{queue="${kind}"}`), `oldest waiting of ${kind}`);
+        assert.equal(m.get(`bureau_tasks_held{queue="${kind}"}`), 0, `tasks held on ${kind}`);
       }
       assert.ok(m.has('bureau_outbox_backlog'));
       assert.ok(m.has('process_cpu_user_seconds_total'));
