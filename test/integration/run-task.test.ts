@@ -174,6 +174,8 @@ describe('runTask (the worker side of the pipeline)', () => {
   it('answers a session that lost its prepared statements with a retryable error, then prepares them again', async () => {
     const warm = await insertTask('create_customer', 'unused');
     await b.db.query(`update task set input = '{"name": "Warm"}' where id = $1`, [warm]);
+    // The web's rebalance pass of held tasks borrows a pooled connection now and then: stopped, so the next task gets the connection below.
+    await b.rt.held.stop();
     await runTask(deps, { data: { taskId: warm }, attemptsMade: 0, opts: { attempts: 5 } });
     // The pool lends its most recently used connection first: drop the statement on that one.
     const client = b.rt.orm.em.getConnection().getKnex().client as unknown as { acquireConnection(): Promise<{ query(q: string): Promise<unknown> }>; releaseConnection(c: unknown): Promise<void> };
