@@ -7,7 +7,8 @@
  *   npm run bench -- --soak [--actions N]   N (default 100k) actions at 64 lanes; RSS, table sizes, Redis keys
  *   options: --seconds N (measured window per phase), --rounds N, --users N, --set KEY=VALUE (bureau config), --profile (--cpu-prof files),
  *            --node-flags="F..." (node flags for every bureau process, e.g. --perf-basic-prof for `perf record`),
- *            --only a,b (phases: baseline, bureau, pg, mixed, overload, fairness), --no-docs (do not rewrite docs/benchmarks.md)
+ *            --only a,b (phases: baseline, bureau, pg, mixed, overload, fairness; and fairness-cycles, not in the default run:
+ *            the fairness measure for a busy machine), --no-docs (do not rewrite docs/benchmarks.md)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { query, startServices, type Services } from './lib/services.js';
 import { args, BENCH_MAX_BACKLOG, EXTRA_ENV, LANES, log, LOGS, ONE_LANE_SECONDS, phases, RESULTS, ROOT, SECONDS } from './lib/settings.js';
 import { runBureau } from './phases/bureau.js';
 import { runFairness } from './phases/fairness.js';
+import { runFairnessCycles } from './phases/fairness-cycles.js';
 import { runSoak } from './phases/soak.js';
 
 /** JSON.stringify replacer for the result files: raw latency samples stay out. */
@@ -110,6 +112,7 @@ async function main(): Promise<void> {
     result.bureauPg = await runBureau(svc, users, pgMode, { mixed: false, overload: false });
   }
   if (phases.has('fairness')) result.fairness = await runFairness(svc, users, { ...redisMode(`benchf${process.pid}`), label: 'bureau (Redis)' });
+  if (phases.has('fairness-cycles')) result.fairnessCycles = await runFairnessCycles(svc, users, { ...redisMode(`benchc${process.pid}`), label: 'bureau (Redis)' });
   result.durationSeconds = Math.round((Date.now() - started) / 1000);
   result.loadAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
   mkdirSync(RESULTS, { recursive: true });

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Budget } from './counters.js';
 import type { ClosedResult, OpenResult } from './load.js';
 import { fairnessLines, type FairnessRun } from '../phases/fairness.js';
+import { fairnessCyclesLines, type FairnessCyclesRun } from '../phases/fairness-cycles.js';
 
 export interface BureauRun {
   mode: string;
@@ -24,6 +25,7 @@ export interface BenchResult {
   bureau?: BureauRun;
   bureauPg?: BureauRun;
   fairness?: FairnessRun;
+  fairnessCycles?: FairnessCyclesRun;
   durationSeconds?: number;
   loadAtEnd?: number[];
 }
@@ -135,6 +137,7 @@ export function renderTable(r: BenchResult & { soak?: unknown }): string {
     for (const n of r.bureau.mixed.notes) out.push(row([n, 'n/a', '', '', '']));
   }
   if (r.fairness) out.push(...fairnessLines(r.fairness, row, closedRow));
+  if (r.fairnessCycles) out.push(...fairnessCyclesLines(r.fairnessCycles, row));
   const o = r.bureau?.overload;
   if (o) {
     out.push('');
