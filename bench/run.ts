@@ -7,7 +7,8 @@
  *   npm run bench -- --soak [--actions N]   N (default 100k) actions at 64 lanes; RSS, table sizes, Redis keys
  *   options: --seconds N (measured window per phase), --rounds N, --users N, --set KEY=VALUE (bureau config), --profile (--cpu-prof files),
  *            --node-flags="F..." (node flags for every bureau process, e.g. --perf-basic-prof for `perf record`),
- *            --only a,b (phases: baseline, bureau, peers, one-user, latency, pg, mixed, overload, fairness),
+ *            --only a,b (phases: baseline, bureau, peers, one-user, latency, pg, mixed, overload, fairness; and fairness-cycles,
+ *            not in the default run: the fairness measure for a busy machine),
  *            --best-peer NAME (the latency phase's peer when the peers phase does not run), --no-docs (do not rewrite docs/benchmarks.md)
  */
 import { execFileSync } from 'node:child_process';
@@ -28,6 +29,7 @@ import { args, BENCH_MAX_BACKLOG, EXTRA_ENV, LANES, log, LOGS, ONE_LANE_SECONDS,
 import { runBureau, type BureauOutcome } from './phases/bureau.js';
 import { runFairness } from './phases/fairness.js';
 import { sideOf, startPeers } from './phases/peers.js';
+import { runFairnessCycles } from './phases/fairness-cycles.js';
 import { runSoak } from './phases/soak.js';
 
 /** JSON.stringify replacer for the result files: raw latency samples stay out. */
@@ -162,6 +164,7 @@ async function main(): Promise<void> {
     result.bureauPg = (await runBureau(svc, users, pgMode, { rounds: ROUNDS, lanes64: true, oneUser: false, lane1: true, latency: null, mixed: false, overload: false })).run;
   }
   if (want('fairness')) result.fairness = await runFairness(svc, users, { ...redisMode(`benchf${process.pid}`), label: 'bureau (Redis)' });
+  if (want('fairness-cycles')) result.fairnessCycles = await runFairnessCycles(svc, users, { ...redisMode(`benchc${process.pid}`), label: 'bureau (Redis)' });
   result.durationSeconds = Math.round((Date.now() - started) / 1000);
   result.loadAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
   result.summary = summary(result);

@@ -17,6 +17,7 @@ export interface SideFigures {
   lanes64Budget: Budget;
   cpuRounds: Record<string, number>[];
 }
+import { fairnessCyclesLines, type FairnessCyclesRun } from '../phases/fairness-cycles.js';
 
 export interface BureauRun {
   mode: string;
@@ -48,6 +49,7 @@ export interface BenchResult {
   /** Every ratio and target line of the report, computed once for latest.json. */
   summary?: ReturnType<typeof summary>;
   paper?: Paper | null;
+  fairnessCycles?: FairnessCyclesRun;
   durationSeconds?: number;
   loadAtEnd?: number[];
 }
@@ -96,6 +98,7 @@ export function renderTable(r: BenchResult & { soak?: unknown }): string {
     for (const n of r.bureau.mixed.notes) out.push(row([n, 'n/a', '', '', '']));
   }
   if (r.fairness) out.push(...fairnessLines(r.fairness, row, closedRow));
+  if (r.fairnessCycles) out.push(...fairnessCyclesLines(r.fairnessCycles, row));
   const o = r.bureau?.overload;
   if (o) {
     out.push('');

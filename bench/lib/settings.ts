@@ -37,11 +37,13 @@ export const EXTRA_ENV = Object.fromEntries((args.set ?? []).map((kv) => [kv.sli
 export const ROUNDS = args.rounds ? Math.max(1, Number(args.rounds)) : 2;
 /** Every phase, in the order `npm run bench` runs them (all of them without `--only`). */
 export const PHASES = ['baseline', 'bureau', 'peers', 'one-user', 'latency', 'pg', 'mixed', 'overload', 'fairness'] as const;
-export type Phase = (typeof PHASES)[number];
-const isPhase = (p: string): p is Phase => (PHASES as readonly string[]).includes(p);
+/** Phases run only when `--only` names them. */
+export const EXTRA_PHASES = ['fairness-cycles'] as const;
+export type Phase = (typeof PHASES)[number] | (typeof EXTRA_PHASES)[number];
+const isPhase = (p: string): p is Phase => ([...PHASES, ...EXTRA_PHASES] as readonly string[]).includes(p);
 const chosen = args.only?.split(',').map((p) => p.trim()).filter(Boolean) ?? [...PHASES];
 const unknown = chosen.filter((p) => !isPhase(p));
-if (unknown.length) throw new Error(`--only: unknown phase ${unknown.join(', ')} (phases: ${PHASES.join(', ')})`);
+if (unknown.length) throw new Error(`--only: unknown phase ${unknown.join(', ')} (phases: ${[...PHASES, ...EXTRA_PHASES].join(', ')})`);
 export const phases = new Set<string>(chosen);
 /** Offered rates of the latency phase, as fractions of the baseline's 64-lane closed-loop capacity in the same run. */
 export const LATENCY_FRACTIONS = [0.25, 0.5, 0.75] as const;
