@@ -147,7 +147,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       tenantMaxBacklog: int(env, 'TENANT_MAX_BACKLOG', 5000),
       tenantMaxBacklogByKind: kindLimits(env.TENANT_MAX_BACKLOG_BY_KIND ?? ''),
       tenantPriority: !(env.TENANT_PRIORITY === '0' || env.TENANT_PRIORITY === 'false'),
-      activeSlots: int(env, 'TENANT_ACTIVE_SLOTS', int(env, 'WORKER_CONCURRENCY', 32)),
+      // Off unless set: holding costs tenants with equal floods throughput (docs/scaling.md, "Holding is opt-in").
+      activeSlots: int(env, 'TENANT_ACTIVE_SLOTS', 0),
     },
     reconcileIntervalMs: int(env, 'RECONCILE_INTERVAL_MS', 60_000),
     reconcileGraceMs: int(env, 'RECONCILE_GRACE_MS', 60_000),
