@@ -25,19 +25,23 @@ export async function startBaseline(svc: Services, users: UserSlot[]): Promise<B
   };
   try {
     await Promise.all([web.waitFor(/listening/), worker.waitFor(/ready/)]);
-    const target = baselineTarget(`http://127.0.0.1:${port}`);
-    const conns = await connectUsers(target, users);
-    return {
-      target,
-      conns,
-      procs: [web, worker],
-      async stop() {
-        for (const c of conns) c.feed.close();
-        await stop();
-      },
-    };
+    return await connectedSide(baselineTarget(`http://127.0.0.1:${port}`), users, [web, worker], stop);
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** A started side (the baseline, a peer) with every user's websocket open; `stop` closes them, then stops its processes. */
+export async function connectedSide(target: Target, users: UserSlot[], procs: { name: string; pid: number }[], stopProcs: () => Promise<void>): Promise<BaselineSide> {
+  const conns = await connectUsers(target, users);
+  return {
+    target,
+    conns,
+    procs,
+    async stop() {
+      for (const c of conns) c.feed.close();
+      await stopProcs();
+    },
+  };
 }

@@ -9,8 +9,8 @@
  */
 import pg from 'pg';
 import { pickFreePort } from '../../src/infra/free-port.js';
-import { connectUsers, type Target, type UserSlot } from './load.js';
-import type { BaselineSide } from './baseline.js';
+import type { Target, UserSlot } from './load.js';
+import { connectedSide, type BaselineSide } from './baseline.js';
 import { spawnProc } from './procs.js';
 import { dropPrefix, type Services } from './services.js';
 import { LOGS } from './settings.js';
@@ -43,17 +43,7 @@ export async function startPeer(name: PeerName, svc: Services, users: UserSlot[]
     await web.waitFor(/listening/);
     worker = spawnProc(`${name}-worker`, entry('worker'), env, LOGS);
     await worker.waitFor(/ready/);
-    const target = peerTarget(name, `http://127.0.0.1:${port}`);
-    const conns = await connectUsers(target, users);
-    return {
-      target,
-      conns,
-      procs: [web, worker],
-      async stop() {
-        for (const c of conns) c.feed.close();
-        await stop();
-      },
-    };
+    return await connectedSide(peerTarget(name, `http://127.0.0.1:${port}`), users, [web, worker], stop);
   } catch (err) {
     await stop();
     throw err;
