@@ -115,8 +115,7 @@ export class TenantShares {
   }
 
   /** How many more of the tenant's tasks may go to the queue now (Infinity: not shared out); 0 while it has tasks held (those go first). */
-  room(queue: string, tenantId: number, tenants = this.tenantsOn(queue)): number {
-    const limit = this.shareOf(queue, tenantId, tenants);
+  room(queue: string, tenantId: number, tenants = this.tenantsOn(queue), limit = this.shareOf(queue, tenantId, tenants)): number {
     if (limit === Infinity) return Infinity;
     const held = this.held(queue, tenantId);
     return held > 0 ? 0 : Math.max(0, limit - ((tenants.get(tenantId) ?? 0) - held));
@@ -130,12 +129,9 @@ export class TenantShares {
   /** The room of every tenant with work on the queue while it is shared out (the quick path learns the tenant in its statement). */
   rooms(queue: string): { tenantId: number; room: number }[] {
     const tenants = this.tenantsOn(queue);
-    const out: { tenantId: number; room: number }[] = [];
-    for (const tenantId of tenants.keys()) {
-      const room = this.room(queue, tenantId, tenants);
-      if (room !== Infinity) out.push({ tenantId, room });
-    }
-    return out;
+    const limit = this.sharing.limit(queue, tenants.values());
+    if (limit === Infinity) return [];
+    return [...tenants.keys()].map((tenantId) => ({ tenantId, room: this.room(queue, tenantId, tenants, limit) }));
   }
 
   /** Counts a task the door recorded, held or not; a dispatched one gets its job's priority and, while the queue is shared out, its hand-off. */

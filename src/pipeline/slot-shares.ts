@@ -9,14 +9,15 @@ export const shareOf = (slots: number, tenants: number): number => Math.max(1, M
  * each may then have in the queue (waiting or running; the rest are held).
  *
  * Only while a *light* tenant has work there: several tenants have tasks in
- * flight on the queue and one of them has no more than its share (slots / tenants).
- * Then every tenant is held to its share, so the light tenant's tasks find free
- * slots and fewer tasks running beside them. Tenants that all have more than
- * their share are not held: BullMQ's priorities already interleave them (with
- * `slots` the queue's real worker slots, each then gets about its share), and a
- * lone tenant gets every slot. A queue stays shared out for `lingerMs` after the
- * light tenant was last seen, so a client pausing between two actions does not
- * let the flood back in at once.
+ * flight on the queue and one of them has at most half its share (slots /
+ * tenants). Then every tenant is held to its share, so the light tenant's tasks
+ * find free slots and fewer tasks running beside them. Otherwise nobody is
+ * held: a lone tenant gets every slot, and tenants that each use more than half
+ * their share gain little from it (with `slots` the queue's real worker slots,
+ * BullMQ's priorities already give each about its share), while every held task
+ * costs a release. A queue stays shared out for `lingerMs` after the light
+ * tenant was last seen, so a client pausing between two actions does not let
+ * the flood back in at once.
  */
 export class SlotShares {
   private readonly last = new Map<string, { at: number; share: number }>();
@@ -33,7 +34,7 @@ export class SlotShares {
     const counts = [...inFlight].filter((n) => n > 0);
     const share = shareOf(this.slots, Math.max(1, counts.length));
     if (counts.length >= 2) {
-      if (!counts.some((n) => n <= share)) return Infinity;
+      if (!counts.some((n) => n <= share / 2)) return Infinity;
       this.last.set(queue, { at: now, share });
       return share;
     }

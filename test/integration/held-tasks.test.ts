@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { startTestBureau, type TestBureau } from '../helpers/bureau.js';
 import { procEnv, spawnProc, until, type Proc } from '../helpers/procs.js';
 
-/** Worker slots of the admin queue in these tests: two tenants with work get 2 each. */
-const SLOTS = 4;
+/** Worker slots of the admin queue in these tests: two tenants with work get 4 each (a light one has at most 2). */
+const SLOTS = 8;
 const fairness = (activeSlots: number) => ({ tenantMaxBacklog: 5000, tenantMaxBacklogByKind: {}, tenantPriority: true, activeSlots });
 
 /** Helpers over one test bureau: post create_customer, read held outbox rows, count unfinished tasks. */

@@ -6,14 +6,16 @@ describe('sharing out a queue\'s worker slots between tenants', () => {
     assert.equal(new SlotShares(32).limit('admin', [500]), Infinity);
   });
 
-  it('limits every tenant to slots / tenants while one of them has no more than that share', () => {
+  it('limits every tenant to slots / tenants while one of them uses at most half that share', () => {
     assert.equal(new SlotShares(32).limit('admin', [60, 4]), 16);
-    assert.equal(new SlotShares(8).limit('admin', [60, 4]), 4);
+    assert.equal(new SlotShares(32).limit('admin', [60, 8]), 16);
+    assert.equal(new SlotShares(8).limit('admin', [60, 2]), 4);
     assert.equal(new SlotShares(32).limit('admin', [60, 40, 2]), 10);
   });
 
-  it('leaves tenants that all have more than their share to the queue\'s priorities', () => {
-    assert.equal(new SlotShares(32).limit('admin', [60, 20]), Infinity);
+  it('leaves tenants that each use more than half their share to the queue\'s priorities', () => {
+    assert.equal(new SlotShares(32).limit('admin', [60, 9]), Infinity);
+    assert.equal(new SlotShares(32).limit('admin', [28, 24]), Infinity);
   });
 
   it('keeps the queue shared out for a while after the light tenant was last seen with work', () => {
