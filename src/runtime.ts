@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AddressInfo } from 'node:net';
+import pg from 'pg';
 import type { Config } from './config.js';
 import { buildRegistry } from './actions.js';
 import { buildApp } from './app.js';
@@ -20,7 +21,7 @@ import { isFinalTask } from './domains/tasks/machine.js';
 import { domains, SYSTEM_KIND } from './domains.js';
 import { Backpressure } from './pipeline/backpressure.js';
 import { TenantShares } from './pipeline/fairness.js';
-import { FeedNumbering, staleFeedUsers } from './pipeline/feed-numbering.js';
+import { FeedNumbering, numberOnPool, staleFeedUsers } from './pipeline/feed-numbering.js';
 import { HeldTasks } from './pipeline/held-tasks.js';
 import { Outbox } from './pipeline/outbox.js';
 import { reconcile } from './pipeline/reconciler.js';
@@ -75,7 +76,10 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
   const registry = buildRegistry();
   const queues = new Queues(config, log);
   const bus = createFeedBus(config, log);
-  const feed = new FeedNumbering(() => orm.em.fork(), bus, log);
+  // The numbering's own connection (feed-numbering.ts, numberOnPool): never behind the tasks waiting for the pool.
+  const numbering = new pg.Pool({ connectionString: config.databaseUrl, max: 1, connectionTimeoutMillis: 5000 });
+  numbering.on('error', (err) => log.warn({ err: err.message }, 'the feed numbering connection failed; the next numbering opens another'));
+  const feed = new FeedNumbering(numberOnPool(numbering), bus, log);
   const outbox = new Outbox(() => orm.em.fork(), queues, log);
   const held = new HeldTasks(() => orm.em.fork(), outbox, log, config.fairness.activeSlots);
   const accounts = accountsFor(config);
@@ -100,6 +104,7 @@ export async function openRuntime(config: Config, log: Logger): Promise<Runtime>
       await outbox.stop();
       await queues.close();
       await bus.close();
+      await numbering.end();
       await orm.close(true);
     },
   };

@@ -1,9 +1,32 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import type pg from 'pg';
 import type { FeedBus, FeedMessage } from '../infra/feed-bus.js';
 import { prepared } from './prepared.js';
 
 const NUMBER = 'select feed_user, feed_seq, feed_task, feed_body from bureau_number_feed($1::int[])';
+
+/** One entry the numbering gave its seq. */
+export interface NumberedRow {
+  feed_user: number;
+  feed_seq: string | number;
+  feed_task: string | number | null;
+  feed_body: Record<string, unknown>;
+}
+
+/** Runs the numbering statement for some users; returns the entries it numbered. */
+export type NumberFeed = (users: number[]) => Promise<NumberedRow[]>;
+
+/**
+ * The numbering on a connection of its own (a pool of one, opened on first
+ * use): a process numbers one batch at a time, and a batch that waited in the
+ * task pool's queue behind every job waiting for a connection held every
+ * task's push back by as long (runtime.ts gives each process one).
+ */
+export const numberOnPool = (pool: pg.Pool): NumberFeed => async (users) => (await pool.query<NumberedRow>({ name: 'bureau_number_feed', text: NUMBER, values: [users] })).rows;
+
+/** The numbering on a connection of the ORM's pool (tests, tools). */
+export const numberOnOrm = (em: () => EntityManager): NumberFeed => (users) => prepared<NumberedRow>(em(), 'bureau_number_feed', NUMBER, [users]);
 
 /** W3C trace context of the task whose entries a caller committed: the push of its entries joins that trace. */
 export interface PushTrace {
@@ -28,10 +51,13 @@ export class FeedNumbering {
   private users = new Set<number>();
   private traces: PushTrace[] = [];
   private next: Promise<void> | null = null;
-  private running: Promise<void> = Promise.resolve();
+  /** The numbering in flight (its statement; its publish goes on beside the next one). */
+  private running: Promise<unknown> = Promise.resolve();
+  /** The publishes, in numbering order. */
+  private publishing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly em: () => EntityManager,
+    private readonly number: NumberFeed,
     private readonly bus: FeedBus,
     private readonly log: Logger,
   ) {}
@@ -45,32 +71,38 @@ export class FeedNumbering {
     return this.next;
   }
 
+  /** Numbers what was asked for so far; resolves once it is published (after every earlier numbering's publish). */
   private run(): Promise<void> {
     const users = [...this.users];
     const traces = this.traces;
     this.users = new Set();
     this.traces = [];
     this.next = null;
-    this.running = this.numberAndPublish(users, traces);
-    return this.running;
+    const numbered = this.numbered(users, traces);
+    this.running = numbered;
+    return numbered.then((messages) => (this.publishing = this.publishing.then(() => this.publish(messages))));
   }
 
-  private async numberAndPublish(users: number[], traces: PushTrace[]): Promise<void> {
+  private async numbered(users: number[], traces: PushTrace[]): Promise<FeedMessage[]> {
     try {
-      const rows = await prepared<{ feed_user: number; feed_seq: string | number; feed_task: string | number | null; feed_body: Record<string, unknown> }>(this.em(), 'bureau_number_feed', NUMBER, [users]);
-      if (!rows.length) return;
+      const rows = await this.number(users);
       const carriers = new Map(traces.map((t) => [t.taskId, t.carrier]));
-      const messages: FeedMessage[] = rows
+      return rows
         .map((r) => {
           const taskId = r.feed_task === null ? null : Number(r.feed_task);
           const carrier = taskId === null ? undefined : carriers.get(taskId);
           return { userId: r.feed_user, seq: Number(r.feed_seq), taskId, body: r.feed_body, ...(carrier ? { trace: carrier } : {}) };
         })
         .sort((a, b) => a.userId - b.userId || a.seq - b.seq);
-      await this.bus.publish(messages).catch((err: Error) => this.log.warn({ err: err.message }, 'live push failed; clients get it on resume'));
     } catch (err) {
       this.log.warn({ err: (err as Error).message, users: users.length }, 'feed numbering failed; the next numbering of these users takes their entries');
+      return [];
     }
+  }
+
+  private async publish(messages: FeedMessage[]): Promise<void> {
+    if (!messages.length) return;
+    await this.bus.publish(messages).catch((err: Error) => this.log.warn({ err: err.message }, 'live push failed; clients get it on resume'));
   }
 }
 
