@@ -177,22 +177,11 @@ function transactorFor(client: KnexClient, connection: PgConnection): unknown {
 }
 
 /**
- * What a quick transaction's body works on. `em` is a fork of the ORM's entity
- * manager that runs every query (ORM and raw) on the transaction's connection,
- * made on first read: a body whose queries all go through `knex` needs none.
- * `knex` is knex's handle on that connection (see `transactorFor`).
- */
-export interface QuickTx {
-  readonly em: EntityManager;
-  readonly knex: unknown;
-}
-
-/**
  * One transaction on one pooled connection whose first statement travels with
  * BEGIN and whose last travels with COMMIT: two round trips (and knex's
- * transaction bookkeeping) fewer than `em.transactional` for the same work.
- * Everything `body` sends through its `QuickTx` runs on that connection;
- * anything `body` throws rolls the whole transaction back.
+ * transaction bookkeeping) fewer than `em.transactional` for the same work. The
+ * entity manager handed to `body` runs every query (ORM and raw) on that
+ * connection; anything `body` throws rolls the whole transaction back.
  *
  * A COMMIT that PostgreSQL answers with ROLLBACK (an earlier statement failed and
  * was swallowed) throws. A prepared statement the server no longer has (26000:
@@ -203,11 +192,11 @@ export async function quickTransaction<T>(
   orm: Orm,
   opts: QuickOptions,
   first: Call,
-  body: (tx: QuickTx, firstRows: unknown[]) => Promise<Ending<T>>,
+  body: (em: EntityManager, firstRows: unknown[]) => Promise<Ending<T>>,
 ): Promise<{ value: T; lastRows: unknown[] }> {
-  return transaction(orm, opts, async (connection, tx) => {
+  return transaction(orm, opts, async (connection, em) => {
     const opened = (await connection.query(`BEGIN; ${render(first, opts)}`)) as pg.QueryResult[];
-    return body(tx, opened[1]?.rows ?? []);
+    return body(em, opened[1]?.rows ?? []);
   });
 }
 
@@ -226,11 +215,11 @@ export async function speculativeTransaction<T>(
   opts: QuickOptions,
   first: Call,
   accept: (rows: unknown[]) => boolean,
-  body: (tx: QuickTx) => Promise<Ending<T>>,
+  body: (em: EntityManager) => Promise<Ending<T>>,
 ): Promise<{ value: T; lastRows: unknown[] }> {
-  return transaction(orm, opts, async (connection, tx) => {
+  return transaction(orm, opts, async (connection, em) => {
     heads.set(connection, { text: `BEGIN; ${render(first, opts)}`, accept });
-    const end = await body(tx);
+    const end = await body(em);
     const head = heads.get(connection);
     if (head) await sendHead(connection, head);
     return end;
@@ -240,25 +229,15 @@ export async function speculativeTransaction<T>(
 async function transaction<T>(
   orm: Orm,
   opts: QuickOptions,
-  body: (connection: PgConnection, tx: QuickTx) => Promise<Ending<T>>,
+  body: (connection: PgConnection, em: EntityManager) => Promise<Ending<T>>,
 ): Promise<{ value: T; lastRows: unknown[] }> {
   const client = orm.em.getConnection().getKnex().client as unknown as KnexClient;
   const connection = await client.acquireConnection();
   try {
     await prepareOn(connection, opts);
-    const knex = transactorFor(client, connection);
-    let em: EntityManager | undefined;
-    const tx: QuickTx = {
-      get em() {
-        if (!em) {
-          em = orm.em.fork() as EntityManager;
-          em.setTransactionContext(knex);
-        }
-        return em;
-      },
-      knex,
-    };
-    const end = await body(connection, tx);
+    const em = orm.em.fork() as EntityManager;
+    em.setTransactionContext(transactorFor(client, connection));
+    const end = await body(connection, em);
     let lastRows: unknown[] = [];
     let commit: pg.QueryResult;
     if (end.last !== undefined && !end.beforeCommit) {

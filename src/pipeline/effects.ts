@@ -32,13 +32,8 @@ export class Effects {
     for (const m of this.mails) await mailer.send(m);
   }
 
-  /**
-   * Writes the collected effects in the transaction of the entity manager `tem` gives (asked for only when there
-   * is something to write); returns the users whose feeds got entries (to number after COMMIT) and the jobs to dispatch.
-   */
-  async persist(tem: () => EntityManager, meta: { tenantId: number; actorId: number | null; taskId: number; queueOf: (action: string) => string }): Promise<{ feedUsers: number[]; dispatches: Dispatch[] }> {
-    if (!this.events.length && !this.enqueued.length && !this.notices.length) return { feedUsers: [], dispatches: [] };
-    const em = tem();
+  /** Writes the collected effects in `em`'s transaction; returns the users whose feeds got entries (to number after COMMIT) and the jobs to dispatch. */
+  async persist(em: EntityManager, meta: { tenantId: number; actorId: number | null; taskId: number; queueOf: (action: string) => string }): Promise<{ feedUsers: number[]; dispatches: Dispatch[] }> {
     await recordEvents(dbOf(em), meta, this.events);
     const dispatches: Dispatch[] = [];
     for (const e of this.enqueued) {
@@ -69,16 +64,17 @@ export class Effects {
   }
 }
 
-/** A handler's context but its database (`em`, `sql`: the worker gives those of the task's transaction). */
-export function buildContext(opts: { actor: Actor; taskId: number; log: Logger; config: Config; now: () => Date; registry: Registry; effects: Effects }): Omit<ActionContext, 'em' | 'sql'> {
-  const { actor, effects, registry } = opts;
+export function buildContext(opts: { em: EntityManager; actor: Actor; taskId: number; log: Logger; config: Config; now: () => Date; registry: Registry; effects: Effects }): ActionContext {
+  const { em, actor, effects, registry } = opts;
   return {
+    em,
     actor,
     tenantId: actor.tenantId,
     taskId: opts.taskId,
     log: opts.log,
     config: opts.config,
     now: opts.now,
+    sql: (text, params) => sql(em, text, params),
     record: (event) => effects.events.push(event),
     enqueue(action, input, options = {}) {
       const def = registry.get(action);

@@ -1,5 +1,4 @@
-import type { Platform } from '@mikro-orm/postgresql';
-import type { QuickTx } from '../infra/quick-transaction.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from '../infra/db.js';
 
 /** knex's client of a worker's task transaction: the one its quick transaction builds (`transactorFor`). */
@@ -15,14 +14,16 @@ interface TransactionClient {
  * without the runner, knex's raw builder and MikroORM's query logging around it
  * (in the worker's CPU profile about as much as the insert itself). The query
  * still goes where `sql()` would send it, so a speculative transaction's
- * lock-and-read travels in front of it. An array value takes `sql()` on the
- * transaction's entity manager.
+ * lock-and-read travels in front of it. An array value, or an entity manager
+ * outside a transaction, takes `sql()` itself.
  */
-export function handlerSql(tx: QuickTx, platform: Platform): <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]> {
-  const client = (tx.knex as { client?: TransactionClient } | undefined)?.client;
-  if (!client || typeof client._query !== 'function') return (text, params) => sql(tx.em, text, params);
+export function handlerSql(em: EntityManager): <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]> {
+  const trx = em.getTransactionContext() as { client?: TransactionClient } | undefined;
+  const client = trx?.client;
+  if (!client || typeof client._query !== 'function') return (text, params) => sql(em, text, params);
+  const platform = em.getPlatform();
   return async <T>(text: string, params: unknown[] = []): Promise<T[]> => {
-    if (params.some(Array.isArray)) return sql<T>(tx.em, text, params);
+    if (params.some(Array.isArray)) return sql<T>(em, text, params);
     const connection = await client.acquireConnection();
     const { response } = await client._query(connection, { sql: platform.formatQuery(text, params) });
     const last = Array.isArray(response) ? response[response.length - 1] : response;

@@ -9,7 +9,7 @@ import { mayRun } from '../core/define-action.js';
 import { sql, type Orm } from '../infra/db.js';
 import type { FeedBus } from '../infra/feed-bus.js';
 import { UnrecoverableError, type Dispatch, type Job, type JobData, type TaskCopy } from '../infra/queue.js';
-import { quickTransaction, speculativeTransaction, type Ending, type QuickTx, type Statement } from '../infra/quick-transaction.js';
+import { quickTransaction, speculativeTransaction, type Ending, type Statement } from '../infra/quick-transaction.js';
 import type { Mailer } from '../infra/mailer.js';
 import { lazyChild } from '../infra/logger.js';
 import { actorFromRow } from '../domains/accounts/service.js';
@@ -186,7 +186,7 @@ interface Outcome {
  * returns the statement that stores the result and feed entry, to be sent with
  * COMMIT (or before the mail, when the task sends any).
  */
-async function execute(deps: WorkerDeps, tx: QuickTx, task: TaskRow, log: Logger): Promise<Ending<Outcome>> {
+async function execute(deps: WorkerDeps, tem: EntityManager, task: TaskRow, log: Logger): Promise<Ending<Outcome>> {
   const def = deps.registry.get(task.action);
   if (!def || def.mode !== 'queued') throw new AppError('UNKNOWN_ACTION', `No queued action named ${task.action}.`);
   // Re-checked here: the task may have been written by older code or by hand.
@@ -199,20 +199,20 @@ async function execute(deps: WorkerDeps, tx: QuickTx, task: TaskRow, log: Logger
   // AsyncLocalStorage's promise hooks for the rest of the process's life).
   let usedEm = false;
   const ctx = {
-    ...buildContext({ actor, taskId: task.id, log, config: deps.config, now: deps.now, registry: deps.registry, effects }),
+    ...buildContext({ em: tem, actor, taskId: task.id, log, config: deps.config, now: deps.now, registry: deps.registry, effects }),
     get em() {
       usedEm = true;
-      return tx.em;
+      return tem;
     },
-    sql: handlerSql(tx, deps.orm.em.getPlatform()),
+    sql: handlerSql(tem),
   };
   const result = deps.config.tracing.enabled ? await withSpan(`transaction ${def.name}`, { attributes: { 'bureau.task.id': task.id } }, () => def.handler(parsed.data, ctx)) : await def.handler(parsed.data, ctx);
-  if (usedEm) await tx.em.flush();
+  if (usedEm) await tem.flush();
   const queueOf = (name: string) => {
     const d = deps.registry.get(name);
     return d?.mode === 'queued' ? deps.registry.queueFor(d, { kind: 'system', tenantId: task.tenant_id }) : 'system';
   };
-  const side = await effects.persist(() => tx.em, { tenantId: task.tenant_id, actorId: task.actor_id, taskId: task.id, queueOf });
+  const side = await effects.persist(tem, { tenantId: task.tenant_id, actorId: task.actor_id, taskId: task.id, queueOf });
   const finish = finishStatement(task, 'succeed', { result: result ?? null });
   return {
     value: { finish: finish.feedUser, feedUsers: side.feedUsers, dispatches: side.dispatches, afterCommit: effects.afterCommit },
@@ -236,7 +236,7 @@ async function runAfterCommit(deps: WorkerDeps, fresh: () => EntityManager, task
       const effects = new Effects();
       effects.enqueued.push({ action, input, options });
       const queueOf = (name: string) => deps.registry.queueFor(deps.registry.get(name) as typeof def, { kind: 'system', tenantId: task.tenant_id });
-      const side = await fresh().transactional((tem) => effects.persist(() => tem as EntityManager, { tenantId: task.tenant_id, actorId: null, taskId: task.id, queueOf }));
+      const side = await fresh().transactional((tem) => effects.persist(tem as EntityManager, { tenantId: task.tenant_id, actorId: null, taskId: task.id, queueOf }));
       deps.outbox.dispatchSoon(side.dispatches);
       await deps.feed.settle(side.feedUsers);
     },

@@ -136,29 +136,22 @@ describe('runTask (the worker side of the pipeline)', () => {
     assert.equal((await b.db.query(`select count(*)::int as n from customer where name = 'Left unflushed'`)).rows[0].n, 1);
   });
 
-  it('neither forks an entity manager nor flushes for a handler that never reads ctx.em (create_customer writes with SQL)', async () => {
+  it('does not flush for a handler that never reads ctx.em (create_customer writes with SQL)', async () => {
     const id = await insertTask('create_customer', 'unused');
     await b.db.query(`update task set input = '{"name": "Not flushed"}' where id = $1`, [id]);
-    const { flush, fork } = EntityManager.prototype;
+    const flush = EntityManager.prototype.flush;
     let flushes = 0;
-    let forks = 0;
-    // Only the task transaction's count: the feed numbering after COMMIT and the web process's background loops (the
-    // outbox's, the held tasks') fork and flush their own.
+    // Only the worker's flushes count: the web process's background loops (the outbox's, the held tasks') flush their own.
     EntityManager.prototype.flush = function (this: EntityManager) {
       if (new Error().stack?.includes('run-task.ts')) flushes++;
       return flush.call(this);
     };
-    EntityManager.prototype.fork = function (this: EntityManager, ...args: Parameters<EntityManager['fork']>) {
-      if (new Error().stack?.includes('quick-transaction.ts')) forks++;
-      return fork.apply(this, args);
-    } as EntityManager['fork'];
     try {
       await runTask(deps, { data: { taskId: id }, attemptsMade: 0, opts: { attempts: 5 } });
     } finally {
-      Object.assign(EntityManager.prototype, { flush, fork });
+      EntityManager.prototype.flush = flush;
     }
     assert.equal(flushes, 0);
-    assert.equal(forks, 0);
     assert.equal((await task(id)).status, 'succeeded');
     assert.equal((await b.db.query(`select count(*)::int as n from customer where name = 'Not flushed'`)).rows[0].n, 1);
   });
