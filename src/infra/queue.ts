@@ -112,8 +112,7 @@ export class Queues {
               // Mail waits out an SMTP outage longer than a database blip.
               attempts: name === 'mail' ? this.config.mailAttempts : this.config.jobAttempts,
               backoff: { type: 'exponential', delay: this.config.jobBackoffMs },
-              // By count only: an age costs BullMQ a range query on every completion.
-              removeOnComplete: { count: 5000 },
+              removeOnComplete: { age: 3600, count: 5000 },
               removeOnFail: { age: 7 * 24 * 3600, count: 10000 },
             },
           })),
