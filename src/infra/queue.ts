@@ -107,7 +107,7 @@ export class Queues {
             data: { taskId: it.taskId, ...(it.copy ? { copy: it.copy } : {}), ...(it.trace ? { trace: it.trace } : {}), ...(it.topUp ? { topUp: it.topUp } : {}) },
             opts: {
               jobId: jobIdFor(it.taskId),
-              delay: it.runAt ? Math.max(0, it.runAt.getTime() - now) : 0,
+              ...(it.runAt && it.runAt.getTime() > now ? { delay: it.runAt.getTime() - now } : {}),
               ...(it.priority ? { priority: it.priority } : {}),
               // Mail waits out an SMTP outage longer than a database blip.
               attempts: name === 'mail' ? this.config.mailAttempts : this.config.jobAttempts,

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { sql } from '../infra/db.js';
+import { inTransaction, sql } from '../infra/db.js';
 import type { Dispatch, Queues } from '../infra/queue.js';
 
 /**
@@ -77,7 +77,8 @@ export class Outbox {
     if (this.relaying) return 0;
     this.relaying = true;
     try {
-      return await this.em().transactional(async (em) => {
+      // Raw SQL only, so nothing to flush; not `em.transactional` (see `inTransaction`): the relay runs in every web process.
+      return await inTransaction(this.em(), async (em) => {
         const rows = await sql<{ task_id: number; queue: string; run_at: Date | null }>(
           em,
           // Held rows (fairness: `held_for` set) are not leftovers: held-tasks.ts releases them.
