@@ -147,7 +147,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       tenantMaxBacklog: int(env, 'TENANT_MAX_BACKLOG', 5000),
       tenantMaxBacklogByKind: kindLimits(env.TENANT_MAX_BACKLOG_BY_KIND ?? ''),
       tenantPriority: !(env.TENANT_PRIORITY === '0' || env.TENANT_PRIORITY === 'false'),
-      // Off unless set: holding costs tenants with equal floods throughput (docs/scaling.md, "Holding is opt-in").
+      // Off unless set: on a quiet machine holding did not shorten the light tenant's p95 and cost the flooding one
+      // throughput (docs/scaling.md, "Holding is opt-in" and "On a quiet machine").
       activeSlots: int(env, 'TENANT_ACTIVE_SLOTS', 0),
     },
     reconcileIntervalMs: int(env, 'RECONCILE_INTERVAL_MS', 60_000),
