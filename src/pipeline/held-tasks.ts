@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { sql } from '../infra/db.js';
+import { inTransaction, sql } from '../infra/db.js';
 import { UnrecoverableError, type Dispatch, type TaskCopy } from '../infra/queue.js';
 import { MAX_PRIORITY } from './fairness.js';
 import type { Outbox } from './outbox.js';
@@ -135,8 +135,8 @@ export class HeldTasks {
   async rebalance(): Promise<number> {
     const em = this.em();
     if (!(await sql(em, 'select 1 from outbox where held_for is not null limit 1')).length) return 0;
-    const items = await em.transactional(async (txEm) => {
-      const tem = txEm as EntityManager;
+    // Raw SQL only; not `em.transactional` (see `inTransaction`): the pass runs in every web process.
+    const items = await inTransaction(em, async (tem) => {
       const [lock] = await sql<{ ok: boolean }>(tem, 'select pg_try_advisory_xact_lock(?) as ok', [REBALANCE_LOCK]);
       if (!lock?.ok) return [];
       const rows = await sql<{ queue: string; tenant_id: number; n: number; held: boolean }>(tem, COUNTS);

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import { sql } from '../infra/db.js';
+import { inTransaction, sql } from '../infra/db.js';
 import { jobIdFor, type Dispatch, type Queues } from '../infra/queue.js';
 import { taskSql } from './task-sql.js';
 
@@ -33,8 +33,7 @@ interface Candidate {
  * candidate. Returns `skipped` when another pass held the lock.
  */
 export async function reconcile(em: EntityManager, queues: Queues, log: Logger, graceMs: number, pageSize = 1000): Promise<{ checked: number; requeued: number; skipped?: boolean }> {
-  return em.transactional(async (txEm) => {
-    const tem = txEm as EntityManager;
+  return inTransaction(em, async (tem) => {
     const [lock] = await sql<{ ok: boolean }>(tem, 'select pg_try_advisory_xact_lock(?) as ok', [RECONCILE_LOCK]);
     if (!lock?.ok) return { checked: 0, requeued: 0, skipped: true };
     return queues.pgJobSchema ? reconcileInPostgres(tem, queues, queues.pgJobSchema, log, graceMs, pageSize) : reconcileOnRedis(tem, queues, log, graceMs, pageSize);

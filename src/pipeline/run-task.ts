@@ -6,7 +6,7 @@ import { AppError, toAppError } from '../core/errors.js';
 import type { Registry } from '../core/registry.js';
 import type { Actor } from '../core/roles.js';
 import { mayRun } from '../core/define-action.js';
-import { sql, type Orm } from '../infra/db.js';
+import { inTransaction, sql, type Orm } from '../infra/db.js';
 import type { FeedBus } from '../infra/feed-bus.js';
 import { UnrecoverableError, type Dispatch, type Job, type JobData, type TaskCopy } from '../infra/queue.js';
 import { quickTransaction, speculativeTransaction, type Ending, type Statement } from '../infra/quick-transaction.js';
@@ -236,7 +236,7 @@ async function runAfterCommit(deps: WorkerDeps, fresh: () => EntityManager, task
       const effects = new Effects();
       effects.enqueued.push({ action, input, options });
       const queueOf = (name: string) => deps.registry.queueFor(deps.registry.get(name) as typeof def, { kind: 'system', tenantId: task.tenant_id });
-      const side = await fresh().transactional((tem) => effects.persist(tem as EntityManager, { tenantId: task.tenant_id, actorId: null, taskId: task.id, queueOf }));
+      const side = await inTransaction(fresh(), (tem) => effects.persist(tem, { tenantId: task.tenant_id, actorId: null, taskId: task.id, queueOf }));
       deps.outbox.dispatchSoon(side.dispatches);
       await deps.feed.settle(side.feedUsers);
     },

@@ -4,7 +4,7 @@ import { AppError } from '../core/errors.js';
 import type { QueuedAction } from '../core/define-action.js';
 import type { Registry } from '../core/registry.js';
 import type { Actor } from '../core/roles.js';
-import { sql } from '../infra/db.js';
+import { inTransaction, sql } from '../infra/db.js';
 import type { FeedNumbering } from './feed-numbering.js';
 import { currentCarrier } from '../infra/tracing.js';
 import { finishTask } from './finish-statements.js';
@@ -125,8 +125,8 @@ export class Submissions {
 
   /** Cancels a task still waiting in its queue; 409 once it runs or has finished. */
   async cancel(em: EntityManager, actor: Actor, id: number) {
-    const { moved, feedUser, action } = await em.transactional(async (txEm) => {
-      const tem = txEm as EntityManager;
+    // Raw SQL only, so nothing to flush; not `em.transactional` (see `inTransaction`): cancels run in web processes.
+    const { moved, feedUser, action } = await inTransaction(em, async (tem) => {
       const [t] = await sql<TaskRecord>(tem, 'select * from task where id = ? and tenant_id = ? for update', [id, actor.tenantId]);
       if (!t || !canSee(actor, t)) throw new AppError('NOT_FOUND', `No task ${id}.`);
       if (!taskMay('cancel', t.status)) throw new AppError('CONFLICT', `Task ${id} is ${t.status}; only a ${taskMachine.events.cancel.from.join(' or ')} task can be cancelled.`, { status: t.status });
