@@ -13,6 +13,7 @@
 import type pg from 'pg';
 import type { Queue } from 'bullmq';
 import { JOB_OPTIONS, jobIdOf, QUEUE_NAME, type TaskJob } from './queue.js';
+import { pooledTransaction } from '../common/transaction.js';
 
 export const outboxTable = (prefix: string): string => `${prefix}_outbox`;
 
@@ -61,9 +62,7 @@ export interface Relay {
  * back: the rows stay for the next pass.
  */
 async function relayPass(pool: pg.Pool, queue: Queue<TaskJob>, table: string, opts: RelayOptions): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
+  return pooledTransaction(pool, async (client) => {
     const { rows } = await client.query<{ task_id: string }>(
       `select task_id from ${table} where created_at < now() - make_interval(secs => $1) order by created_at limit $2 for update skip locked`,
       [opts.graceMs / 1000, opts.batch],
@@ -72,14 +71,8 @@ async function relayPass(pool: pg.Pool, queue: Queue<TaskJob>, table: string, op
       await queue.addBulk(rows.map((r) => jobOf(r.task_id)));
       await client.query(`delete from ${table} where task_id = any($1::bigint[])`, [rows.map((r) => r.task_id)]);
     }
-    await client.query('commit');
     return rows.length;
-  } catch (err) {
-    await client.query('rollback').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export function startRelay(pool: pg.Pool, queue: Queue<TaskJob>, table: string, opts: RelayOptions): Relay {

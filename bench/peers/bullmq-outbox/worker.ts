@@ -19,6 +19,7 @@ import pg from 'pg';
 import { onShutdown, peerEnv } from '../common/env.js';
 import { finish, type FeedNotice } from '../common/finish.js';
 import { peerTables, type PeerTables } from '../common/schema.js';
+import { pooledTransaction } from '../common/transaction.js';
 import { QUEUE_NAME, workerConnection, type TaskJob } from './queue.js';
 import { feedChannel } from './redis-live.js';
 
@@ -56,20 +57,11 @@ async function earlierNotice(db: pg.Pool, t: PeerTables, taskId: string): Promis
 
 async function runTask(job: Job<TaskJob>): Promise<void> {
   const taskId = taskIdOf(job);
-  const client = await pool.connect();
-  let notice: FeedNotice | null;
-  try {
-    await client.query('begin');
-    notice = await finish(client, tables, { id: taskId }, { notify: false });
-    await client.query('commit');
-  } catch (err) {
-    await client.query('rollback').catch(() => undefined);
+  let notice = await pooledTransaction(pool, (client) => finish(client, tables, { id: taskId }, { notify: false })).catch((err: unknown) => {
     // A task row that does not exist will not appear on a retry.
     if (err instanceof Error && /^task \d+ does not exist$/.test(err.message)) throw new UnrecoverableError(err.message);
     throw err;
-  } finally {
-    client.release();
-  }
+  });
   notice ??= await earlierNotice(pool, tables, taskId);
   // After COMMIT: a lost notice only delays the push (the web repairs gaps from the feed table).
   if (notice) await pub.publish(channel, JSON.stringify(notice)).catch((err: Error) => console.error(`publish for task ${taskId} failed: ${err.message}`));

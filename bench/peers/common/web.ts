@@ -14,6 +14,7 @@ import { WebSocketServer } from 'ws';
 import { FeedSocket } from './feed-socket.js';
 import type { LiveSource } from './pg-listen.js';
 import { ensureSchema, type PeerTables } from './schema.js';
+import { pooledTransaction } from './transaction.js';
 
 export interface NewTask {
   id: number;
@@ -62,20 +63,12 @@ export async function startPeerWeb(opts: PeerWebOptions): Promise<PeerWeb> {
   const router = new Router();
   router.post('/act', async (ctx) => {
     const act = readAct(ctx.request.body);
-    const client = await pool.connect();
-    let id: number;
-    try {
-      await client.query('begin');
+    const id = await pooledTransaction(pool, async (client) => {
       const { rows } = await client.query<{ id: string }>(`insert into ${t.task} (tenant_id, user_id, name) values ($1, $2, $3) returning id`, [act.tenant, act.user, act.name]);
-      id = Number(rows[0]!.id);
-      await opts.enqueue(client, { id, ...act });
-      await client.query('commit');
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      const taskId = Number(rows[0]!.id);
+      await opts.enqueue(client, { id: taskId, ...act });
+      return taskId;
+    });
     opts.afterCommit?.({ id, ...act });
     ctx.status = 202;
     ctx.body = { id };

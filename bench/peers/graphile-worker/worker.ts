@@ -21,6 +21,7 @@ import { Logger, consoleLogFactory, run, type Task, type WorkerEvents } from 'gr
 import { onShutdown, peerEnv } from '../common/env.js';
 import { finish } from '../common/finish.js';
 import { peerTables } from '../common/schema.js';
+import { transaction } from '../common/transaction.js';
 import { TASK, readPayload, workerSchema } from './queue.js';
 import { holdPoolLiveness } from './reclaim.js';
 
@@ -33,16 +34,7 @@ const schema = workerSchema(env.prefix);
 
 const createCustomer: Task = async (payload, helpers) => {
   const { task } = readPayload(payload);
-  await helpers.withPgClient(async (client) => {
-    await client.query('begin');
-    try {
-      await finish(client, tables, { id: task }, { notify: true });
-      await client.query('commit');
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    }
-  });
+  await helpers.withPgClient((client) => transaction(client, (c) => finish(c, tables, { id: task }, { notify: true })));
 };
 
 const quietLogger = new Logger((scope) => {

@@ -24,6 +24,7 @@ import { onShutdown, peerEnv } from '../common/env.js';
 import { finish } from '../common/finish.js';
 import { listen } from '../common/pg-listen.js';
 import { peerTables } from '../common/schema.js';
+import { pooledTransaction } from '../common/transaction.js';
 import { QUEUE, bossSchema, readPayload, wakeChannel } from './queue.js';
 
 const WORKERS = 4;
@@ -36,17 +37,7 @@ const pool = new pg.Pool({ connectionString: env.databaseUrl, max: POOL });
 
 async function runJob(data: unknown): Promise<void> {
   const { task } = readPayload(data);
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    await finish(client, tables, { id: task }, { notify: true });
-    await client.query('commit');
-  } catch (err) {
-    await client.query('rollback').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  await pooledTransaction(pool, (client) => finish(client, tables, { id: task }, { notify: true }));
 }
 
 const boss = new PgBoss({
