@@ -25,9 +25,6 @@ export type NumberFeed = (users: number[]) => Promise<NumberedRow[]>;
  */
 export const numberOnPool = (pool: pg.Pool): NumberFeed => async (users) => (await pool.query<NumberedRow>({ name: 'bureau_number_feed', text: NUMBER, values: [users] })).rows;
 
-/** The numbering on a connection of the ORM's pool (tests, tools). */
-export const numberOnOrm = (em: () => EntityManager): NumberFeed => (users) => prepared<NumberedRow>(em(), 'bureau_number_feed', NUMBER, [users]);
-
 /** W3C trace context of the task whose entries a caller committed: the push of its entries joins that trace. */
 export interface PushTrace {
   taskId: number;

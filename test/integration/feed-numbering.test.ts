@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FeedBus, FeedMessage } from '../../src/infra/feed-bus.js';
 import { appendFeed, readFeed } from '../../src/pipeline/feed-entries.js';
-import { FeedNumbering, numberOnOrm, staleFeedUsers } from '../../src/pipeline/feed-numbering.js';
+import { FeedNumbering, numberOnPool, staleFeedUsers } from '../../src/pipeline/feed-numbering.js';
 import { startTestBureau, type TestBureau } from '../helpers/bureau.js';
 
 /*
@@ -29,7 +29,7 @@ describe('feed numbering: after commit, per user, without holes', () => {
   function numberer(): { feed: FeedNumbering; published: FeedMessage[] } {
     const published: FeedMessage[] = [];
     const bus: FeedBus = { publish: async (m) => void published.push(...m), subscribe: async () => undefined, close: async () => undefined };
-    return { feed: new FeedNumbering(numberOnOrm(em), bus, b.rt.log), published };
+    return { feed: new FeedNumbering(numberOnPool(b.db), bus, b.rt.log), published };
   }
 
   it('lets a user\'s second transaction append and commit while the first still holds its entry open', async () => {
