@@ -25,6 +25,8 @@ export interface Config {
   bodyLimit: string;
   maxWaitMs: number;
   workerConcurrency: number;
+  /** Most tasks of batchable actions (`batch: true`) a worker runs in one shared transaction; 0 or 1 = each alone. */
+  workerBatch: number;
   jobAttempts: number;
   jobBackoffMs: number;
   /** How long a worker holds a job before another may take it over (a killed worker's jobs come back after this). */
@@ -131,6 +133,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     bodyLimit: env.BODY_LIMIT || '256kb',
     maxWaitMs: int(env, 'MAX_WAIT_MS', 30_000),
     workerConcurrency: int(env, 'WORKER_CONCURRENCY', 32),
+    workerBatch: int(env, 'WORKER_BATCH', 16),
     jobAttempts: int(env, 'JOB_ATTEMPTS', 8),
     jobBackoffMs: int(env, 'JOB_BACKOFF_MS', 500),
     jobLockMs: int(env, 'JOB_LOCK_MS', 30_000),

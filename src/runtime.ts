@@ -25,7 +25,8 @@ import { FeedNumbering, numberOnPool, staleFeedUsers } from './pipeline/feed-num
 import { HeldTasks } from './pipeline/held-tasks.js';
 import { Outbox } from './pipeline/outbox.js';
 import { reconcile } from './pipeline/reconciler.js';
-import { runTask } from './pipeline/run-task.js';
+import { runAlone, runTask, runTaskBatch, type TaskJob, type WorkerDeps } from './pipeline/run-task.js';
+import { TaskBatches } from './pipeline/task-batch.js';
 import { Submissions } from './pipeline/submissions.js';
 import { Gateway } from './realtime/gateway.js';
 import { Waiters } from './realtime/waiters.js';
@@ -197,7 +198,9 @@ async function numberStaleFeed(rt: Runtime): Promise<void> {
 
 /** One BullMQ worker per kind; SIGTERM lets in-flight jobs finish (close waits for them). */
 export async function startWorkers(rt: Runtime, kinds: readonly WorkerKind[]): Promise<{ close(): Promise<void> }> {
-  const deps = { orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, bus: rt.bus, feed: rt.feed, outbox: rt.outbox, now: () => rt.clock.now(), mailer: rt.mailer, metrics: rt.metrics };
+  const deps: WorkerDeps = { orm: rt.orm, config: rt.config, log: rt.log, registry: rt.registry, bus: rt.bus, feed: rt.feed, outbox: rt.outbox, now: () => rt.clock.now(), mailer: rt.mailer, metrics: rt.metrics };
+  // Jobs of batchable actions that start together share one transaction (pipeline/task-batch.ts).
+  if (rt.config.workerBatch > 1) deps.batches = new TaskBatches<TaskJob>(rt.config.workerBatch, (jobs) => runTaskBatch(deps, jobs), (job) => runAlone(deps, job));
   rt.metrics.watchQueues(rt.queues, kinds, rt.log);
   const traced = rt.config.tracing.enabled;
   const workers = kinds.map((kind) =>

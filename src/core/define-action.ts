@@ -107,6 +107,14 @@ export interface QueuedAction<S extends z.ZodType = z.ZodType, R = unknown> exte
   worker: WorkerKind | 'caller';
   /** Only the system may enqueue it (timers); over HTTP it is an unknown action. */
   internal?: boolean;
+  /**
+   * Its tasks may share one transaction (one COMMIT) with other batchable tasks
+   * that start at the same moment on the same worker (pipeline/task-batch.ts):
+   * for short handlers that write a few rows and send no mail. Anything that
+   * goes wrong in a batch rolls the whole batch back and runs each task alone,
+   * the ordinary way, so a batchable action behaves as any other.
+   */
+  batch?: boolean;
   handler(input: z.output<S>, ctx: ActionContext): Promise<R>;
 }
 

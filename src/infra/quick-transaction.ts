@@ -194,11 +194,44 @@ export async function quickTransaction<T>(
   first: Call,
   body: (em: EntityManager, firstRows: unknown[]) => Promise<Ending<T>>,
 ): Promise<{ value: T; lastRows: unknown[] }> {
+  return one(
+    transaction(orm, opts, async (connection, em) => {
+      const opened = (await connection.query(`BEGIN; ${render(first, opts)}`)) as pg.QueryResult[];
+      return ending(await body(em(), opened[1]?.rows ?? []));
+    }),
+  );
+}
+
+/**
+ * A quick transaction that ends with several statements, all sent in one
+ * message with COMMIT (their rows come back in order): the shared transaction
+ * of a batch of tasks (pipeline/task-batch.ts). `body` gets a fresh entity
+ * manager on the transaction's connection each time it calls `em()`, so each
+ * task has a unit of work of its own inside the one transaction.
+ */
+export async function batchTransaction<T>(
+  orm: Orm,
+  opts: QuickOptions,
+  first: Call,
+  body: (em: () => EntityManager, firstRows: unknown[]) => Promise<{ value: T; lasts: readonly Call[] }>,
+): Promise<{ value: T; lastRows: unknown[][] }> {
   return transaction(orm, opts, async (connection, em) => {
     const opened = (await connection.query(`BEGIN; ${render(first, opts)}`)) as pg.QueryResult[];
     return body(em, opened[1]?.rows ?? []);
   });
 }
+
+/** The internal ending: any number of last statements. */
+interface Endings<T> {
+  value: T;
+  lasts: readonly Call[];
+  beforeCommit?: () => Promise<void>;
+}
+const ending = <T>(end: Ending<T>): Endings<T> => ({ value: end.value, lasts: end.last ? [end.last] : [], ...(end.beforeCommit ? { beforeCommit: end.beforeCommit } : {}) });
+const one = async <T>(done: Promise<{ value: T; lastRows: unknown[][] }>): Promise<{ value: T; lastRows: unknown[] }> => {
+  const { value, lastRows } = await done;
+  return { value, lastRows: lastRows[0] ?? [] };
+};
 
 /**
  * A quick transaction whose body starts before its first statement has answered:
@@ -217,35 +250,40 @@ export async function speculativeTransaction<T>(
   accept: (rows: unknown[]) => boolean,
   body: (em: EntityManager) => Promise<Ending<T>>,
 ): Promise<{ value: T; lastRows: unknown[] }> {
-  return transaction(orm, opts, async (connection, em) => {
-    heads.set(connection, { text: `BEGIN; ${render(first, opts)}`, accept });
-    const end = await body(em);
-    const head = heads.get(connection);
-    if (head) await sendHead(connection, head);
-    return end;
-  });
+  return one(
+    transaction(orm, opts, async (connection, em) => {
+      heads.set(connection, { text: `BEGIN; ${render(first, opts)}`, accept });
+      const end = await body(em());
+      const head = heads.get(connection);
+      if (head) await sendHead(connection, head);
+      return ending(end);
+    }),
+  );
 }
 
 async function transaction<T>(
   orm: Orm,
   opts: QuickOptions,
-  body: (connection: PgConnection, em: EntityManager) => Promise<Ending<T>>,
-): Promise<{ value: T; lastRows: unknown[] }> {
+  body: (connection: PgConnection, em: () => EntityManager) => Promise<Endings<T>>,
+): Promise<{ value: T; lastRows: unknown[][] }> {
   const client = orm.em.getConnection().getKnex().client as unknown as KnexClient;
   const connection = await client.acquireConnection();
   try {
     await prepareOn(connection, opts);
-    const em = orm.em.fork() as EntityManager;
-    em.setTransactionContext(transactorFor(client, connection));
+    const em = () => {
+      const fork = orm.em.fork() as EntityManager;
+      fork.setTransactionContext(transactorFor(client, connection));
+      return fork;
+    };
     const end = await body(connection, em);
-    let lastRows: unknown[] = [];
+    let lastRows: unknown[][] = [];
     let commit: pg.QueryResult;
-    if (end.last !== undefined && !end.beforeCommit) {
-      const results = (await connection.query(`${render(end.last, opts)}; COMMIT`)) as pg.QueryResult[];
-      lastRows = results[0]!.rows;
-      commit = results[1]!;
+    if (end.lasts.length && !end.beforeCommit) {
+      const results = (await connection.query(`${end.lasts.map((l) => render(l, opts)).join('; ')}; COMMIT`)) as pg.QueryResult[];
+      lastRows = results.slice(0, -1).map((r) => r.rows);
+      commit = results[results.length - 1]!;
     } else {
-      if (end.last !== undefined) lastRows = ((await connection.query(render(end.last, opts))) as pg.QueryResult).rows;
+      for (const last of end.lasts) lastRows.push(((await connection.query(render(last, opts))) as pg.QueryResult).rows);
       await end.beforeCommit?.();
       commit = (await connection.query('COMMIT')) as pg.QueryResult;
     }

@@ -9,7 +9,7 @@ import { mayRun } from '../core/define-action.js';
 import { inTransaction, sql, type Orm } from '../infra/db.js';
 import type { FeedBus } from '../infra/feed-bus.js';
 import { UnrecoverableError, type Dispatch, type Job, type JobData, type TaskCopy } from '../infra/queue.js';
-import { quickTransaction, speculativeTransaction, type Ending, type Statement } from '../infra/quick-transaction.js';
+import { batchTransaction, quickTransaction, speculativeTransaction, type Call, type Ending, type Statement } from '../infra/quick-transaction.js';
 import type { Mailer } from '../infra/mailer.js';
 import { lazyChild } from '../infra/logger.js';
 import { actorFromRow } from '../domains/accounts/service.js';
@@ -21,6 +21,7 @@ import { FINISH_STATEMENTS, finishStatement, finishTask, resultBody } from './fi
 import type { FeedNumbering } from './feed-numbering.js';
 import type { Outbox } from './outbox.js';
 import { taskSql } from './task-sql.js';
+import type { TaskBatches } from './task-batch.js';
 
 export interface WorkerDeps {
   orm: Orm;
@@ -37,7 +38,12 @@ export interface WorkerDeps {
   mailer?: Mailer;
   /** Told each final status this worker stores (Prometheus: tasks by action and status, queued -> finished latency). */
   metrics?: { taskFinished(action: string, status: string, enqueuedAt: number | undefined): void };
+  /** The process's batcher: jobs of batchable actions that start together share one transaction (task-batch.ts). */
+  batches?: TaskBatches<TaskJob>;
 }
+
+/** What `runTask` reads of a BullMQ job. */
+export type TaskJob = Pick<Job<JobData>, 'data' | 'attemptsMade' | 'opts'> & { timestamp?: number };
 
 /** The task as its transaction's first statement reads it (`TaskCopy` is the same without the id). */
 interface TaskRow extends TaskCopy {
@@ -66,10 +72,24 @@ const RUNNING_NOTICE_MS = 250;
  * stored as failed (a rule's refusal, or the last attempt spent): BullMQ then
  * puts the job in its failed set with the reason and runs it no more.
  */
-export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' | 'attemptsMade' | 'opts'> & { timestamp?: number }): Promise<void> {
+export async function runTask(deps: WorkerDeps, job: TaskJob): Promise<void> {
   const taskId = job.data.taskId;
   // A job written by hand or by other code may name no task: there is nothing to run, and retrying will not change that.
   if (!Number.isSafeInteger(taskId) || taskId <= 0) return void deps.log.warn({ taskId: String(taskId) }, 'job names no task; nothing to run');
+  if (deps.batches && batchable(deps, job)) return deps.batches.run(job);
+  return runAlone(deps, job);
+}
+
+/** Whether the job may share a transaction: the door's copy of its task is in it, and its action is batchable. */
+function batchable(deps: WorkerDeps, job: TaskJob): boolean {
+  const action = job.data.copy?.action;
+  const def = action === undefined ? undefined : deps.registry.get(action);
+  return def?.mode === 'queued' && def.batch === true && !deps.config.tracing.enabled;
+}
+
+/** `runTask` for one job in a transaction of its own. */
+export async function runAlone(deps: WorkerDeps, job: TaskJob): Promise<void> {
+  const taskId = job.data.taskId;
   const fresh = () => deps.orm.em.fork() as EntityManager;
   const seen: { task: TaskRow | null; running: NodeJS.Timeout | null } = { task: null, running: null };
   let log = deps.log;
@@ -146,6 +166,74 @@ export async function runTask(deps: WorkerDeps, job: Pick<Job<JobData>, 'data' |
   }
 }
 
+/** Thrown inside a batch's transaction to roll it back and run each of its tasks alone. */
+class BatchDeclined extends Error {}
+
+/**
+ * Runs the jobs of batchable actions that started together in ONE transaction:
+ * `BEGIN` with one lock-and-read of every task (in id order), each handler in
+ * turn (each with a unit of work of its own, on the shared connection), then
+ * every task's finishing statement in one message with `COMMIT`. Durability is
+ * the same as alone: each task's handler, result and feed entry are in a durable
+ * commit before its job completes; they are just in the same one.
+ *
+ * The unit of failure stays the task: a task whose row is not its job's copy
+ * (finished already, cancelled, its submitter changed) is left out and runs
+ * alone after the batch; if anything throws inside the batch (a handler's
+ * refusal, a deadlock, a lost connection, a task that would send mail), the
+ * whole batch rolls back, nothing of it is written, and every task runs alone,
+ * the ordinary way, with its own retries. No `running` notice is sent for a
+ * batched task (they are short by design; the result follows at once).
+ */
+export async function runTaskBatch(deps: WorkerDeps, jobs: TaskJob[]): Promise<Promise<void>[]> {
+  const copies = jobs.map((job, at) => ({ job, at, copy: { id: job.data.taskId, ...job.data.copy! } as TaskRow }));
+  const ran: { job: TaskJob; at: number; task: TaskRow; outcome: Outcome; log: Logger }[] = [];
+  const quick = { sqlPrepare: deps.config.sqlPrepare, statements: QUICK_STATEMENTS };
+  let lastRows: unknown[][];
+  try {
+    ({ lastRows } = await batchTransaction(deps.orm, quick, { statement: START_MANY, values: [`{${copies.map((c) => c.copy.id).join(',')}}`] }, async (em, rows) => {
+      const read = new Map((rows as TaskRow[]).map((r) => [Number(r.id), r]));
+      const lasts: Call[] = [];
+      for (const { job, at, copy } of copies) {
+        const row = read.get(copy.id);
+        // Read once per task: a second delivery of the same task in the batch runs alone after it (and finds it done).
+        read.delete(copy.id);
+        if (!row || !sameTask(row, copy)) continue;
+        const log = lazyChild(deps.log, { taskId: copy.id, action: copy.action });
+        const end = await execute(deps, em(), copy, log);
+        if (end.beforeCommit || !end.last) throw new BatchDeclined('a batched task sends mail');
+        ran.push({ job, at, task: copy, outcome: end.value, log });
+        lasts.push(end.last);
+      }
+      return { value: null, lasts };
+    }));
+  } catch (err) {
+    // Nothing of the batch was written: each task runs alone, with its own retries and failure.
+    deps.log.debug({ tasks: copies.map((c) => c.copy.id), err: (err as Error).message }, 'a batch of tasks rolled back; running each alone');
+    return jobs.map((job) => runAlone(deps, job));
+  }
+  const users = new Set<number>();
+  ran.forEach((r, k) => {
+    const own = r.outcome.finish(lastRows[k] ?? []);
+    if (own !== null) users.add(own);
+    for (const u of r.outcome.feedUsers) users.add(u);
+    deps.metrics?.taskFinished(r.task.action, taskMachine.events.succeed.to, enqueuedAt(r.job));
+  });
+  const settled = deps.feed.settle(users);
+  const fresh = () => deps.orm.em.fork() as EntityManager;
+  const mine = new Map(
+    ran.map((r) => [
+      r.at,
+      settled.then(async () => {
+        deps.outbox.dispatchSoon(r.outcome.dispatches);
+        if (r.outcome.afterCommit.length) await runAfterCommit(deps, fresh, r.task, r.outcome.afterCommit, r.log);
+      }),
+    ]),
+  );
+  // Left out of the batch (its row was not the copy): alone, after the batch let go of its row.
+  return jobs.map((job, at) => mine.get(at) ?? runAlone(deps, job));
+}
+
 /** When the job became runnable: added, plus its delay (a timer's). */
 const enqueuedAt = (job: { timestamp?: number; opts: { delay?: number } }): number | undefined => (job.timestamp ? job.timestamp + (job.opts.delay ?? 0) : undefined);
 
@@ -170,7 +258,15 @@ const START: Statement = {
          from app_user u where u.id = task.actor_id) as actor
     from task where id = $1 and ${taskSql.start.from()} for update`,
 };
-const QUICK_STATEMENTS = [START, ...FINISH_STATEMENTS];
+/** `START` for a batch: every task of it locked in id order (two batches sharing a task never wait on each other in a cycle). */
+const START_MANY: Statement = {
+  name: 'bureau_task_start_many',
+  text: `select id, tenant_id, actor_id, action, input,
+      (select json_build_object('id', u.id, 'tenant_id', u.tenant_id, 'role', u.role, 'level', u.level, 'email', u.email, 'status', u.status)
+         from app_user u where u.id = task.actor_id) as actor
+    from task where id = any($1::bigint[]) and ${taskSql.start.from()} order by id for update`,
+};
+const QUICK_STATEMENTS = [START, START_MANY, ...FINISH_STATEMENTS];
 
 interface Outcome {
   /** The user whose feed got the task's result entry, read from the rows of the finishing statement. */

@@ -8,7 +8,8 @@ import { Registry } from '../../src/core/registry.js';
 import { domains } from '../../src/domains.js';
 import { Customer } from '../../src/domains/backoffice/entities.js';
 import { UnrecoverableError, type TaskCopy } from '../../src/infra/queue.js';
-import { runTask, type WorkerDeps } from '../../src/pipeline/run-task.js';
+import { runAlone, runTask, runTaskBatch, type TaskJob, type WorkerDeps } from '../../src/pipeline/run-task.js';
+import { TaskBatches } from '../../src/pipeline/task-batch.js';
 import { startTestBureau, type TestBureau } from '../helpers/bureau.js';
 
 /** An action whose handler writes a customer through the unit of work and leaves the flush to the worker. */
@@ -46,6 +47,23 @@ function flaky(name: string, code: 'UNAVAILABLE' | 'NOT_FOUND', failures: number
   });
 }
 
+/** A batchable action whose handler writes a customer, then refuses when its label says so. */
+const batchedRefusal = defineAction({
+  name: 'batched_refusal',
+  summary: 'test action that shares transactions and refuses some inputs',
+  roles: ['admin'],
+  worker: 'admin',
+  batch: true,
+  access: { ids: {}, owner: 'tenant' },
+  input: z.strictObject({ name: z.string() }),
+  example: { name: 'x' },
+  async handler(input, ctx) {
+    await ctx.sql('insert into customer (tenant_id, name) values (?, ?)', [ctx.tenantId, input.name]);
+    if (input.name.startsWith('refuse')) throw new AppError('NOT_FOUND', `refused ${input.name}`);
+    return { name: input.name };
+  },
+});
+
 describe('runTask (the worker side of the pipeline)', () => {
   let b: TestBureau;
   let deps: WorkerDeps;
@@ -54,7 +72,7 @@ describe('runTask (the worker side of the pipeline)', () => {
     // The web's rebalance pass of held tasks (fairness) borrows a pooled connection and flushes an entity manager now
     // and then; these tests count flushes and pick a pooled connection, and hold nothing.
     await b.rt.held.stop();
-    const registry = new Registry([...domains.registry.list(), flaky('flaky_infra', 'UNAVAILABLE', 2), flaky('flaky_rule', 'NOT_FOUND', 5), flaky('flaky_spent', 'UNAVAILABLE', 9), flaky('flaky_copied', 'UNAVAILABLE', 2), flaky('queued_rule', 'NOT_FOUND', 5), flaky('queued_infra', 'UNAVAILABLE', 2), unflushed] as ActionDefinition[], (role) => domains.queueOfRole(role), domains.systemKind);
+    const registry = new Registry([...domains.registry.list(), flaky('flaky_infra', 'UNAVAILABLE', 2), flaky('flaky_rule', 'NOT_FOUND', 5), flaky('flaky_spent', 'UNAVAILABLE', 9), flaky('flaky_copied', 'UNAVAILABLE', 2), flaky('queued_rule', 'NOT_FOUND', 5), flaky('queued_infra', 'UNAVAILABLE', 2), unflushed, batchedRefusal] as ActionDefinition[], (role) => domains.queueOfRole(role), domains.systemKind);
     deps = { orm: b.rt.orm, config: b.config, log: b.rt.log, registry, bus: b.rt.bus, feed: b.rt.feed, outbox: b.rt.outbox, now: () => new Date() };
   });
   after(() => b.close());
@@ -360,6 +378,102 @@ describe('runTask (the worker side of the pipeline)', () => {
       assert.deepEqual(t.result, { calls: 3 });
       assert.equal(t.attempts, 3);
       assert.deepEqual(await customers('copied'), ['copied #3']);
+    });
+  });
+  describe('tasks of a batchable action that start together (WORKER_BATCH)', () => {
+    let admin: NonNullable<TaskCopy['actor']>;
+    let batched: WorkerDeps;
+    before(async () => {
+      const { rows } = await b.db.query(`select id, tenant_id, role, level, email, status from app_user where email = 'admin@acme.test'`);
+      admin = rows[0];
+      batched = { ...deps };
+      batched.batches = new TaskBatches<TaskJob>(16, (jobs) => runTaskBatch(batched, jobs), (job) => runAlone(batched, job));
+    });
+    async function submitted(action: string, name: string, copied = name): Promise<{ id: number; job: TaskJob }> {
+      const { rows } = await b.db.query(`insert into task (tenant_id, actor_id, action, queue, input, status) values ($1, $2, $3, 'admin', $4, 'queued') returning id`, [admin.tenant_id, admin.id, action, JSON.stringify({ name })]);
+      const id = Number(rows[0].id);
+      return { id, job: { data: { taskId: id, copy: { tenant_id: admin.tenant_id, actor_id: admin.id, action, input: { name: copied }, actor: { ...admin } } }, attemptsMade: 0, opts: { attempts: 5 } } };
+    }
+    const named = async (name: string) => (await b.db.query(`select count(*)::int as n from customer where name = $1`, [name])).rows[0].n as number;
+    const results = async (ids: number[]) =>
+      (await b.db.query(`select t.id, t.status, t.attempts, t.result, (select count(*)::int from feed_entry f where f.task_id = t.id and f.seq > 0) as entries from task t where t.id = any($1) order by t.id`, [ids])).rows;
+    /** The transaction that last wrote each task row (its xmin), in the order of `ids`. */
+    const writers = async (ids: number[]) => (await b.db.query(`select id, xmin::text as x from task where id = any($1)`, [ids])).rows.sort((a, c) => ids.indexOf(Number(a.id)) - ids.indexOf(Number(c.id))).map((r: { x: string }) => r.x);
+    /** COMMITs sent while `fn` runs (the runtime's own background statements are not COMMITs). */
+    async function commits(fn: () => Promise<unknown>): Promise<number> {
+      const original = pg.Client.prototype.query;
+      let n = 0;
+      pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+        const first = args[0] as string | { text?: string } | undefined;
+        const text = typeof first === 'string' ? first : (first?.text ?? '');
+        if (/(^|; )COMMIT$/.test(text)) n++;
+        return (original as (...a: unknown[]) => unknown).apply(this, args);
+      } as typeof original;
+      try {
+        await fn();
+      } finally {
+        pg.Client.prototype.query = original;
+      }
+      return n;
+    }
+
+    it('commits every task that starts in the same turn in one transaction, each with its own result and numbered feed entry', async () => {
+      const tasks = await Promise.all(Array.from({ length: 6 }, (_, k) => submitted('create_customer', `Batched ${k}`)));
+      const n = await commits(() => Promise.all(tasks.map((t) => runTask(batched, t.job))));
+      assert.equal(n, 1);
+      assert.equal(new Set(await writers(tasks.map((x) => x.id))).size, 1);
+      const rows = await results(tasks.map((x) => x.id));
+      assert.equal(rows.length, 6);
+      for (const t of rows) {
+        const k = tasks.findIndex((x) => x.id === Number(t.id));
+        assert.equal(t.status, 'succeeded');
+        assert.equal(t.attempts, 1);
+        assert.equal(t.result.name, `Batched ${k}`);
+        assert.equal(t.entries, 1);
+        assert.equal(await named(`Batched ${k}`), 1);
+      }
+    });
+
+    it('rolls the whole batch back when one task is refused, then runs each alone: the others succeed once, the refused one fails', async () => {
+      const tasks = [await submitted('batched_refusal', 'kept A'), await submitted('batched_refusal', 'refuse B'), await submitted('batched_refusal', 'kept C')];
+      const settled = await Promise.allSettled(tasks.map((t) => runTask(batched, t.job)));
+      assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled']);
+      assert.ok((settled[1] as PromiseRejectedResult).reason instanceof UnrecoverableError);
+      const [a, r, c] = await results(tasks.map((t) => t.id));
+      assert.deepEqual([a.status, r.status, c.status], ['succeeded', 'failed', 'succeeded']);
+      assert.deepEqual([a.attempts, r.attempts, c.attempts], [1, 1, 1]);
+      // Written once by the task's own transaction; the batch's writes were rolled back, the refused one's too.
+      assert.equal(await named('kept A'), 1);
+      assert.equal(await named('kept C'), 1);
+      assert.equal(await named('refuse B'), 0);
+    });
+
+    it('leaves out a task whose copy is not its row, or that already finished, or that is delivered twice, and commits the rest together', async () => {
+      const done = await submitted('create_customer', 'Batch done before');
+      await runTask(deps, done.job);
+      const forged = await submitted('create_customer', 'Batch stored', 'Batch forged');
+      const plain = await submitted('create_customer', 'Batch plain');
+      const twice = await submitted('create_customer', 'Batch twice');
+      const jobs = [done.job, forged.job, plain.job, twice.job, twice.job];
+      await Promise.all(jobs.map((job) => runTask(batched, job)));
+      // plain and twice's first delivery in the batch's transaction; forged alone, from its row.
+      const [f, p, t] = await writers([forged.id, plain.id, twice.id]);
+      assert.equal(p, t);
+      assert.notEqual(f, p);
+      const rows = await results([done.id, forged.id, plain.id, twice.id]);
+      assert.deepEqual(rows.map((t) => [t.status, t.attempts, t.entries]), [['succeeded', 1, 1], ['succeeded', 1, 1], ['succeeded', 1, 1], ['succeeded', 1, 1]]);
+      assert.equal(rows[1].result.name, 'Batch stored');
+      for (const name of ['Batch done before', 'Batch stored', 'Batch plain', 'Batch twice']) assert.equal(await named(name), 1, name);
+      assert.equal(await named('Batch forged'), 0);
+    });
+
+    it('runs a job that arrives alone in a transaction of its own, and a job of an action that is not batchable never waits for a batch', async () => {
+      const lone = await submitted('create_customer', 'Batch lone');
+      assert.equal(await commits(() => runTask(batched, lone.job)), 1);
+      const other = await insertTask('unflushed_write', 'Batch not batchable');
+      assert.equal(await commits(() => runTask(batched, { data: { taskId: other }, attemptsMade: 0, opts: { attempts: 5 } })), 1);
+      assert.equal((await results([lone.id]))[0].status, 'succeeded');
+      assert.equal((await task(other)).status, 'succeeded');
     });
   });
 });

@@ -8,6 +8,8 @@ export const createCustomer = defineAction({
   worker: 'admin',
   creates: 'customer',
   access: { ids: {}, owner: 'tenant' },
+  // One short insert: tasks that start together on a worker share one transaction (pipeline/task-batch.ts).
+  batch: true,
   input: z.strictObject({ name: z.string().trim().min(1).max(200) }),
   example: { name: 'Ada Lovelace' },
   async handler(input, ctx) {
