@@ -59,7 +59,44 @@ const FINISH = { succeed: finishSql('succeed'), fail: finishSql('fail'), cancel:
  * itself, by name, on each connection). The `fail` and `cancel` ones go through
  * `prepared()` under their own names: one name is never prepared both ways.
  */
-export const FINISH_STATEMENTS: readonly Statement[] = [FINISH.succeed.system, FINISH.succeed.user];
+/**
+ * `bureau_finish_succeed_user` for every succeeded task of a batch in one
+ * statement (pipeline/run-task.ts, `runTaskBatch`): the rows come in as one
+ * JSON array, each row's task, result and feed entry as the single statement
+ * writes them. Returns each moved task's id with its owner.
+ */
+const FINISH_SUCCEED_MANY: Statement = {
+  name: 'bureau_finish_succeed_many',
+  text: `with v as (select * from jsonb_to_recordset($1::jsonb) as v(id bigint, user_id int, tenant_id int, result jsonb, body jsonb)),
+     t as (update task set status = ${taskSql.succeed.to}, result = coalesce(v.result, 'null'::jsonb), error = null, finished_at = clock_timestamp(),
+             attempts = attempts + 1, started_at = coalesce(started_at, now())
+           from v where task.id = v.id and ${taskSql.succeed.from('task.status')}
+           returning task.id, task.finished_at, v.user_id, v.tenant_id, v.body)
+   insert into feed_entry (user_id, seq, tenant_id, task_id, body)
+   select user_id, -nextval('feed_pending_seq'), tenant_id, id,
+     jsonb_set(body, '{task,finishedAt}', to_jsonb(to_char(finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+   from t
+   returning task_id, user_id`,
+};
+
+export const FINISH_STATEMENTS: readonly Statement[] = [FINISH.succeed.system, FINISH.succeed.user, FINISH_SUCCEED_MANY];
+
+/** A succeeded task of a user as `FINISH_SUCCEED_MANY` takes it. */
+export interface SucceededEntry {
+  id: number;
+  user_id: number;
+  tenant_id: number;
+  result: unknown;
+  body: unknown;
+}
+
+/** The finishing statement of several succeeded tasks of users, and each one's rows as its own statement would have returned them. */
+export function finishTogether(entries: readonly SucceededEntry[]): { sql: Call; rowsOf: (rows: unknown[], taskId: number) => unknown[] } {
+  return {
+    sql: { statement: FINISH_SUCCEED_MANY, values: [JSON.stringify(entries)] },
+    rowsOf: (rows, taskId) => (rows as { task_id: string | number }[]).filter((r) => Number(r.task_id) === taskId),
+  };
+}
 
 /** A finishing statement with its values, and how to read its rows. */
 export interface Finish {
@@ -68,6 +105,8 @@ export interface Finish {
   moved: (rows: unknown[]) => boolean;
   /** The user whose feed got the result entry, to number after COMMIT (none for a system task, or when the task did not move). */
   feedUser: (rows: unknown[]) => number | null;
+  /** A user's succeeded task, as a batch finishes it together with others (`finishTogether`). */
+  together?: SucceededEntry;
 }
 
 /**
@@ -85,6 +124,7 @@ export function finishStatement(task: { id: number; action: string; tenant_id: n
     sql: { statement: FINISH[event].user, values: [userId, result, error, task.id, task.tenant_id, JSON.stringify(body)] },
     moved,
     feedUser: (rows) => (rows.length ? userId : null),
+    ...(event === 'succeed' ? { together: { id: task.id, user_id: userId, tenant_id: task.tenant_id, result: outcome.result ?? null, body } } : {}),
   };
 }
 

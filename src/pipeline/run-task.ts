@@ -17,7 +17,7 @@ import { taskMachine } from '../domains/tasks/machine.js';
 import { currentCarrier, withSpan } from '../infra/tracing.js';
 import { buildContext, Effects } from './effects.js';
 import { handlerSql } from './handler-sql.js';
-import { FINISH_STATEMENTS, finishStatement, finishTask, resultBody } from './finish-statements.js';
+import { FINISH_STATEMENTS, finishStatement, finishTask, finishTogether, resultBody, type SucceededEntry } from './finish-statements.js';
 import type { FeedNumbering } from './feed-numbering.js';
 import type { Outbox } from './outbox.js';
 import { taskSql } from './task-sql.js';
@@ -190,6 +190,7 @@ export async function runTaskBatch(deps: WorkerDeps, jobs: TaskJob[]): Promise<P
   const ran: { job: TaskJob; at: number; task: TaskRow; outcome: Outcome; log: Logger }[] = [];
   const quick = { sqlPrepare: deps.config.sqlPrepare, statements: QUICK_STATEMENTS };
   let lastRows: unknown[][];
+  let together: ReturnType<typeof finishTogether> | null = null;
   try {
     ({ lastRows } = await batchTransaction(deps.orm, quick, { statement: START_MANY, values: [`{${copies.map((c) => c.copy.id).join(',')}}`] }, async (em, rows) => {
       const read = new Map((rows as TaskRow[]).map((r) => [Number(r.id), r]));
@@ -203,8 +204,11 @@ export async function runTaskBatch(deps: WorkerDeps, jobs: TaskJob[]): Promise<P
         const end = await execute(deps, em(), copy, log);
         if (end.beforeCommit || !end.last) throw new BatchDeclined('a batched task sends mail');
         ran.push({ job, at, task: copy, outcome: end.value, log });
-        lasts.push(end.last);
+        if (!end.value.together) lasts.push(end.last);
       }
+      // Users' succeeded tasks (all of create_customer's) are finished by one statement; any other by its own.
+      const entries = ran.flatMap((r) => (r.outcome.together ? [r.outcome.together] : []));
+      if (entries.length) lasts.push((together = finishTogether(entries)).sql);
       return { value: null, lasts };
     }));
   } catch (err) {
@@ -213,8 +217,10 @@ export async function runTaskBatch(deps: WorkerDeps, jobs: TaskJob[]): Promise<P
     return jobs.map((job) => runAlone(deps, job));
   }
   const users = new Set<number>();
-  ran.forEach((r, k) => {
-    const own = r.outcome.finish(lastRows[k] ?? []);
+  let alone = 0;
+  const rowsOf = (r: (typeof ran)[number]) => (r.outcome.together && together ? together.rowsOf(lastRows[lastRows.length - 1] ?? [], r.task.id) : (lastRows[alone++] ?? []));
+  ran.forEach((r) => {
+    const own = r.outcome.finish(rowsOf(r));
     if (own !== null) users.add(own);
     for (const u of r.outcome.feedUsers) users.add(u);
     deps.metrics?.taskFinished(r.task.action, taskMachine.events.succeed.to, enqueuedAt(r.job));
@@ -275,6 +281,8 @@ interface Outcome {
   feedUsers: number[];
   dispatches: Dispatch[];
   afterCommit: Effects['afterCommit'];
+  /** The finish as a batch sends it together with others' (a user's task). */
+  together?: SucceededEntry;
 }
 
 /**
@@ -311,7 +319,7 @@ async function execute(deps: WorkerDeps, tem: EntityManager, task: TaskRow, log:
   const side = await effects.persist(tem, { tenantId: task.tenant_id, actorId: task.actor_id, taskId: task.id, queueOf });
   const finish = finishStatement(task, 'succeed', { result: result ?? null });
   return {
-    value: { finish: finish.feedUser, feedUsers: side.feedUsers, dispatches: side.dispatches, afterCommit: effects.afterCommit },
+    value: { finish: finish.feedUser, feedUsers: side.feedUsers, dispatches: side.dispatches, afterCommit: effects.afterCommit, ...(finish.together ? { together: finish.together } : {}) },
     last: finish.sql,
     // Mail goes to SMTP after the result is written and before COMMIT (see `ActionContext.mail`).
     ...(effects.mails.length ? { beforeCommit: () => effects.sendMail(deps.mailer) } : {}),

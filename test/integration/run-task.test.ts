@@ -431,6 +431,11 @@ describe('runTask (the worker side of the pipeline)', () => {
         assert.equal(t.result.name, `Batched ${k}`);
         assert.equal(t.entries, 1);
         assert.equal(await named(`Batched ${k}`), 1);
+        // The feed entry is the one a task alone gets: its result message, with when it finished.
+        const { rows: entry } = await b.db.query(`select body from feed_entry where task_id = $1 and seq > 0`, [t.id]);
+        assert.deepEqual({ ...entry[0].body.task, finishedAt: undefined }, { id: Number(t.id), action: 'create_customer', status: 'succeeded', result: t.result, finishedAt: undefined });
+        assert.match(entry[0].body.task.finishedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        assert.equal(entry[0].body.type, 'result');
       }
     });
 
