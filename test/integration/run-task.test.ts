@@ -64,6 +64,23 @@ const batchedRefusal = defineAction({
   },
 });
 
+/** Messages sent to PostgreSQL while `fn` runs whose text `counts` (a simple query's whole text, or a prepared one's). */
+async function messagesWhile(counts: (text: string) => boolean, fn: () => Promise<unknown>): Promise<number> {
+  const original = pg.Client.prototype.query;
+  let n = 0;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const first = args[0] as string | { text?: string } | undefined;
+    if (counts(typeof first === 'string' ? first : (first?.text ?? ''))) n++;
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  try {
+    await fn();
+  } finally {
+    pg.Client.prototype.query = original;
+  }
+  return n;
+}
+
 describe('runTask (the worker side of the pipeline)', () => {
   let b: TestBureau;
   let deps: WorkerDeps;
@@ -293,22 +310,7 @@ describe('runTask (the worker side of the pipeline)', () => {
      * transaction's statements and the handler's insert. The runtime's background loops (outbox relay and
      * cleanup) and the once-per-connection PREPAREs are not counted.
      */
-    async function roundTrips(fn: () => Promise<void>): Promise<number> {
-      const original = pg.Client.prototype.query;
-      let n = 0;
-      pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-        const first = args[0] as string | { text?: string } | undefined;
-        const text = typeof first === 'string' ? first : (first?.text ?? '');
-        if (!/^PREPARE /.test(text) && /bureau_task_start|bureau_finish|feed_pending_seq|into "?customer"?[ (]/.test(text)) n++;
-        return (original as (...a: unknown[]) => unknown).apply(this, args);
-      } as typeof original;
-      try {
-        await fn();
-      } finally {
-        pg.Client.prototype.query = original;
-      }
-      return n;
-    }
+    const roundTrips = (fn: () => Promise<void>) => messagesWhile((text) => !/^PREPARE /.test(text) && /bureau_task_start|bureau_finish|feed_pending_seq|into "?customer"?[ (]/.test(text), fn);
 
     it('runs the handler in two round trips instead of three, committing the same result', async () => {
       const warm = await insertWith('create_customer', { name: 'Copy warm' });
@@ -400,22 +402,7 @@ describe('runTask (the worker side of the pipeline)', () => {
     /** The transaction that last wrote each task row (its xmin), in the order of `ids`. */
     const writers = async (ids: number[]) => (await b.db.query(`select id, xmin::text as x from task where id = any($1)`, [ids])).rows.sort((a, c) => ids.indexOf(Number(a.id)) - ids.indexOf(Number(c.id))).map((r: { x: string }) => r.x);
     /** COMMITs sent while `fn` runs (the runtime's own background statements are not COMMITs). */
-    async function commits(fn: () => Promise<unknown>): Promise<number> {
-      const original = pg.Client.prototype.query;
-      let n = 0;
-      pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-        const first = args[0] as string | { text?: string } | undefined;
-        const text = typeof first === 'string' ? first : (first?.text ?? '');
-        if (/(^|; )COMMIT$/.test(text)) n++;
-        return (original as (...a: unknown[]) => unknown).apply(this, args);
-      } as typeof original;
-      try {
-        await fn();
-      } finally {
-        pg.Client.prototype.query = original;
-      }
-      return n;
-    }
+    const commits = (fn: () => Promise<unknown>) => messagesWhile((text) => /(^|; )COMMIT$/.test(text), fn);
 
     it('commits every task that starts in the same turn in one transaction, each with its own result and numbered feed entry', async () => {
       const tasks = await Promise.all(Array.from({ length: 6 }, (_, k) => submitted('create_customer', `Batched ${k}`)));
