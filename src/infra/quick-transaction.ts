@@ -194,16 +194,11 @@ export async function quickTransaction<T>(
   first: Call,
   body: (em: EntityManager, firstRows: unknown[]) => Promise<Ending<T>>,
 ): Promise<{ value: T; lastRows: unknown[] }> {
-  return one(
-    transaction(orm, opts, async (connection, em) => {
-      const opened = (await connection.query(`BEGIN; ${render(first, opts)}`)) as pg.QueryResult[];
-      return ending(await body(em(), opened[1]?.rows ?? []));
-    }),
-  );
+  return one(batchTransaction(orm, opts, first, async (em, firstRows) => ending(await body(em(), firstRows))));
 }
 
 /**
- * A quick transaction that ends with several statements, all sent in one
+ * `quickTransaction` ending with any number of statements, all sent in one
  * message with COMMIT (their rows come back in order): the shared transaction
  * of a batch of tasks (pipeline/task-batch.ts). `body` gets a fresh entity
  * manager on the transaction's connection each time it calls `em()`, so each
@@ -213,7 +208,7 @@ export async function batchTransaction<T>(
   orm: Orm,
   opts: QuickOptions,
   first: Call,
-  body: (em: () => EntityManager, firstRows: unknown[]) => Promise<{ value: T; lasts: readonly Call[] }>,
+  body: (em: () => EntityManager, firstRows: unknown[]) => Promise<Endings<T>>,
 ): Promise<{ value: T; lastRows: unknown[][] }> {
   return transaction(orm, opts, async (connection, em) => {
     const opened = (await connection.query(`BEGIN; ${render(first, opts)}`)) as pg.QueryResult[];
@@ -221,8 +216,8 @@ export async function batchTransaction<T>(
   });
 }
 
-/** The internal ending: any number of last statements. */
-interface Endings<T> {
+/** How a batch's transaction ends: any number of last statements (`Ending` has at most one). */
+export interface Endings<T> {
   value: T;
   lasts: readonly Call[];
   beforeCommit?: () => Promise<void>;

@@ -187,7 +187,8 @@ class BatchDeclined extends Error {}
  */
 export async function runTaskBatch(deps: WorkerDeps, jobs: TaskJob[]): Promise<Promise<void>[]> {
   const copies = jobs.map((job, at) => ({ job, at, copy: { id: job.data.taskId, ...job.data.copy! } as TaskRow }));
-  const ran: { job: TaskJob; at: number; task: TaskRow; outcome: Outcome; log: Logger }[] = [];
+  /** The tasks the batch ran: `last` is the index of a task's own finishing statement, null when `together` finished it. */
+  const ran: { job: TaskJob; at: number; task: TaskRow; outcome: Outcome; log: Logger; last: number | null }[] = [];
   const quick = { sqlPrepare: deps.config.sqlPrepare, statements: QUICK_STATEMENTS };
   let lastRows: unknown[][];
   let together: ReturnType<typeof finishTogether> | null = null;
@@ -203,8 +204,7 @@ export async function runTaskBatch(deps: WorkerDeps, jobs: TaskJob[]): Promise<P
         const log = lazyChild(deps.log, { taskId: copy.id, action: copy.action });
         const end = await execute(deps, em(), copy, log);
         if (end.beforeCommit || !end.last) throw new BatchDeclined('a batched task sends mail');
-        ran.push({ job, at, task: copy, outcome: end.value, log });
-        if (!end.value.together) lasts.push(end.last);
+        ran.push({ job, at, task: copy, outcome: end.value, log, last: end.value.together ? null : lasts.push(end.last) - 1 });
       }
       // Users' succeeded tasks (all of create_customer's) are finished by one statement; any other by its own.
       const entries = ran.flatMap((r) => (r.outcome.together ? [r.outcome.together] : []));
@@ -217,14 +217,12 @@ export async function runTaskBatch(deps: WorkerDeps, jobs: TaskJob[]): Promise<P
     return jobs.map((job) => runAlone(deps, job));
   }
   const users = new Set<number>();
-  let alone = 0;
-  const rowsOf = (r: (typeof ran)[number]) => (r.outcome.together && together ? together.rowsOf(lastRows[lastRows.length - 1] ?? [], r.task.id) : (lastRows[alone++] ?? []));
-  ran.forEach((r) => {
-    const own = r.outcome.finish(rowsOf(r));
+  for (const r of ran) {
+    const own = r.outcome.finish(r.last !== null ? lastRows[r.last]! : together!.rowsOf(lastRows[lastRows.length - 1]!, r.task.id));
     if (own !== null) users.add(own);
     for (const u of r.outcome.feedUsers) users.add(u);
     deps.metrics?.taskFinished(r.task.action, taskMachine.events.succeed.to, enqueuedAt(r.job));
-  });
+  }
   const settled = deps.feed.settle(users);
   const fresh = () => deps.orm.em.fork() as EntityManager;
   const mine = new Map(
