@@ -30,3 +30,50 @@ export function handlerSql(em: EntityManager): <T = Record<string, unknown>>(tex
     return (last?.rows ?? []) as T[];
   };
 }
+
+/** `ctx.sql` as a handler calls it. */
+export type HandlerSql = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
+
+/**
+ * The `ctx.sql` of a batch's handlers, which run side by side in the batch's
+ * one transaction (`runTaskBatch`): the statements they send in the same turn
+ * of the event loop go to PostgreSQL as ONE simple query, in the order they
+ * were sent, and each handler gets its own statement's rows. A batch of n
+ * tasks whose handlers send one statement each then costs one round trip, not
+ * n. If any statement fails, PostgreSQL skips the rest of the message and
+ * every caller in it gets the error (the batch then rolls back and each task
+ * runs alone). A text holding more than one statement is caught by the count
+ * of results and fails the same way. `close` refuses statements sent after the
+ * batch's handlers settled, so none can reach a connection the transaction
+ * has let go of. Null where `handlerSql` would fall back to `sql()`.
+ */
+export function batchSql(em: EntityManager): { sqlFor: (tem: EntityManager) => HandlerSql; close: () => void } | null {
+  const trx = em.getTransactionContext() as { client?: TransactionClient } | undefined;
+  const client = trx?.client;
+  if (!client || typeof client._query !== 'function') return null;
+  const platform = em.getPlatform();
+  let waiting: { text: string; resolve: (rows: unknown[]) => void; reject: (err: unknown) => void }[] = [];
+  let closed = false;
+  const send = async () => {
+    const sent = waiting;
+    waiting = [];
+    try {
+      const connection = await client.acquireConnection();
+      const { response } = await client._query(connection, { sql: sent.map((s) => s.text).join(';\n') });
+      const results = Array.isArray(response) ? response : [response];
+      if (results.length !== sent.length) throw new Error(`${sent.length} statements sent together gave ${results.length} results (a text held more than one statement)`);
+      sent.forEach((s, i) => s.resolve(results[i]?.rows ?? []));
+    } catch (err) {
+      for (const s of sent) s.reject(err);
+    }
+  };
+  const sqlFor = (tem: EntityManager): HandlerSql => async <T>(text: string, params: unknown[] = []): Promise<T[]> => {
+    if (closed) throw new Error('a batched handler sent SQL after the batch settled');
+    if (params.some(Array.isArray)) return sql<T>(tem, text, params);
+    return new Promise<T[]>((resolve, reject) => {
+      if (!waiting.length) setImmediate(() => void send());
+      waiting.push({ text: platform.formatQuery(text, params).replace(/[\s;]+$/, ''), resolve: resolve as (rows: unknown[]) => void, reject });
+    });
+  };
+  return { sqlFor, close: () => void (closed = true) };
+}

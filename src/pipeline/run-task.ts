@@ -16,7 +16,7 @@ import { actorFromRow } from '../domains/accounts/service.js';
 import { taskMachine } from '../domains/tasks/machine.js';
 import { currentCarrier, withSpan } from '../infra/tracing.js';
 import { buildContext, Effects } from './effects.js';
-import { handlerSql } from './handler-sql.js';
+import { batchSql, handlerSql, type HandlerSql } from './handler-sql.js';
 import { FINISH_STATEMENTS, finishStatement, finishTask, finishTogether, resultBody, type SucceededEntry } from './finish-statements.js';
 import type { FeedNumbering } from './feed-numbering.js';
 import type { Outbox } from './outbox.js';
@@ -195,17 +195,25 @@ export async function runTaskBatch(deps: WorkerDeps, jobs: TaskJob[]): Promise<P
   try {
     ({ lastRows } = await batchTransaction(deps.orm, quick, { statement: START_MANY, values: [`{${copies.map((c) => c.copy.id).join(',')}}`] }, async (em, rows) => {
       const read = new Map((rows as TaskRow[]).map((r) => [Number(r.id), r]));
-      const lasts: Call[] = [];
-      for (const { job, at, copy } of copies) {
+      // Read once per task: a second delivery of the same task in the batch runs alone after it (and finds it done).
+      const runs = copies.filter(({ copy }) => {
         const row = read.get(copy.id);
-        // Read once per task: a second delivery of the same task in the batch runs alone after it (and finds it done).
         read.delete(copy.id);
-        if (!row || !sameTask(row, copy)) continue;
-        const log = lazyChild(deps.log, { taskId: copy.id, action: copy.action });
-        const end = await execute(deps, em(), copy, log);
-        if (end.beforeCommit || !end.last) throw new BatchDeclined('a batched task sends mail');
-        ran.push({ job, at, task: copy, outcome: end.value, log, last: end.value.together ? null : lasts.push(end.last) - 1 });
-      }
+        return row !== undefined && sameTask(row, copy);
+      });
+      const shared = batchSql(em());
+      const logs = runs.map(({ copy }) => lazyChild(deps.log, { taskId: copy.id, action: copy.action }));
+      // The handlers run side by side: the statements they send together go out as one message (batchSql). Every
+      // one settles before the batch goes on, so none is left to send after the transaction ended.
+      const ends = await Promise.allSettled(runs.map(({ copy }, k) => execute(deps, em(), copy, logs[k]!, shared?.sqlFor)));
+      shared?.close();
+      const lasts: Call[] = [];
+      ends.forEach((end, k) => {
+        if (end.status === 'rejected') throw end.reason;
+        if (end.value.beforeCommit || !end.value.last) throw new BatchDeclined('a batched task sends mail');
+        const { job, at, copy } = runs[k]!;
+        ran.push({ job, at, task: copy, outcome: end.value.value, log: logs[k]!, last: end.value.value.together ? null : lasts.push(end.value.last) - 1 });
+      });
       // Users' succeeded tasks (all of create_customer's) are finished by one statement; any other by its own.
       const entries = ran.flatMap((r) => (r.outcome.together ? [r.outcome.together] : []));
       if (entries.length) lasts.push((together = finishTogether(entries)).sql);
@@ -288,7 +296,7 @@ interface Outcome {
  * returns the statement that stores the result and feed entry, to be sent with
  * COMMIT (or before the mail, when the task sends any).
  */
-async function execute(deps: WorkerDeps, tem: EntityManager, task: TaskRow, log: Logger): Promise<Ending<Outcome>> {
+async function execute(deps: WorkerDeps, tem: EntityManager, task: TaskRow, log: Logger, sqlOf: (tem: EntityManager) => HandlerSql = handlerSql): Promise<Ending<Outcome>> {
   const def = deps.registry.get(task.action);
   if (!def || def.mode !== 'queued') throw new AppError('UNKNOWN_ACTION', `No queued action named ${task.action}.`);
   // Re-checked here: the task may have been written by older code or by hand.
@@ -306,7 +314,7 @@ async function execute(deps: WorkerDeps, tem: EntityManager, task: TaskRow, log:
       usedEm = true;
       return tem;
     },
-    sql: handlerSql(tem),
+    sql: sqlOf(tem),
   };
   const result = deps.config.tracing.enabled ? await withSpan(`transaction ${def.name}`, { attributes: { 'bureau.task.id': task.id } }, () => def.handler(parsed.data, ctx)) : await def.handler(parsed.data, ctx);
   if (usedEm) await tem.flush();

@@ -64,6 +64,27 @@ const batchedRefusal = defineAction({
   },
 });
 
+/**
+ * A batchable action whose handler sends a statement PostgreSQL refuses ("null ..."), a text of two statements
+ * ("two ..."), or a plain insert.
+ */
+const batchedSql = defineAction({
+  name: 'batched_sql',
+  summary: 'test action that shares transactions and sends odd SQL for some inputs',
+  roles: ['admin'],
+  worker: 'admin',
+  batch: true,
+  access: { ids: {}, owner: 'tenant' },
+  input: z.strictObject({ name: z.string() }),
+  example: { name: 'x' },
+  async handler(input, ctx) {
+    if (input.name.startsWith('null')) await ctx.sql('insert into customer (tenant_id, name) values (?, null)', [ctx.tenantId]);
+    else if (input.name.startsWith('two')) await ctx.sql('insert into customer (tenant_id, name) values (?, ?); select 1', [ctx.tenantId, input.name]);
+    else await ctx.sql('insert into customer (tenant_id, name) values (?, ?);', [ctx.tenantId, input.name]);
+    return { name: input.name };
+  },
+});
+
 /** Messages sent to PostgreSQL while `fn` runs whose text `counts` (a simple query's whole text, or a prepared one's). */
 async function messagesWhile(counts: (text: string) => boolean, fn: () => Promise<unknown>): Promise<number> {
   const original = pg.Client.prototype.query;
@@ -89,7 +110,7 @@ describe('runTask (the worker side of the pipeline)', () => {
     // The web's rebalance pass of held tasks (fairness) borrows a pooled connection and flushes an entity manager now
     // and then; these tests count flushes and pick a pooled connection, and hold nothing.
     await b.rt.held.stop();
-    const registry = new Registry([...domains.registry.list(), flaky('flaky_infra', 'UNAVAILABLE', 2), flaky('flaky_rule', 'NOT_FOUND', 5), flaky('flaky_spent', 'UNAVAILABLE', 9), flaky('flaky_copied', 'UNAVAILABLE', 2), flaky('queued_rule', 'NOT_FOUND', 5), flaky('queued_infra', 'UNAVAILABLE', 2), unflushed, batchedRefusal] as ActionDefinition[], (role) => domains.queueOfRole(role), domains.systemKind);
+    const registry = new Registry([...domains.registry.list(), flaky('flaky_infra', 'UNAVAILABLE', 2), flaky('flaky_rule', 'NOT_FOUND', 5), flaky('flaky_spent', 'UNAVAILABLE', 9), flaky('flaky_copied', 'UNAVAILABLE', 2), flaky('queued_rule', 'NOT_FOUND', 5), flaky('queued_infra', 'UNAVAILABLE', 2), unflushed, batchedRefusal, batchedSql] as ActionDefinition[], (role) => domains.queueOfRole(role), domains.systemKind);
     deps = { orm: b.rt.orm, config: b.config, log: b.rt.log, registry, bus: b.rt.bus, feed: b.rt.feed, outbox: b.rt.outbox, now: () => new Date() };
   });
   after(() => b.close());
@@ -424,6 +445,43 @@ describe('runTask (the worker side of the pipeline)', () => {
         assert.match(entry[0].body.task.finishedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
         assert.equal(entry[0].body.type, 'result');
       }
+    });
+
+    it("sends the handlers' statements of a batch in one message: six tasks in three round trips", async () => {
+      const tasks = await Promise.all(Array.from({ length: 6 }, (_, k) => submitted('create_customer', `Piped ${k}`)));
+      const inserts = await messagesWhile((text) => /into customer/.test(text), () => Promise.all(tasks.map((t) => runTask(batched, t.job))));
+      assert.equal(inserts, 1);
+      const sent = await messagesWhile(
+        (text) => !/^PREPARE /.test(text) && /bureau_task_start|bureau_finish|into customer/.test(text),
+        async () => {
+          const more = await Promise.all(Array.from({ length: 6 }, (_, k) => submitted('create_customer', `Piped more ${k}`)));
+          await Promise.all(more.map((t) => runTask(batched, t.job)));
+        },
+      );
+      assert.equal(sent, 3);
+      assert.equal(new Set(await writers(tasks.map((x) => x.id))).size, 1);
+      for (let k = 0; k < 6; k++) assert.equal(await named(`Piped ${k}`), 1);
+      // Each handler got its own statement's row: each result names its own customer.
+      const rows = await results(tasks.map((x) => x.id));
+      for (const r of rows) assert.equal(r.result.name, `Piped ${tasks.findIndex((x) => x.id === Number(r.id))}`);
+    });
+
+    it('rolls the batch back when PostgreSQL refuses one statement of the shared message, or a text holds two, then runs each alone', async () => {
+      const tasks = [await submitted('batched_sql', 'ok A'), await submitted('batched_sql', 'null B'), await submitted('batched_sql', 'two C'), await submitted('batched_sql', 'ok D')];
+      const settled = await Promise.allSettled(tasks.map((t) => runTask(batched, t.job)));
+      // Alone, the refused statement fails its task; a text of two statements is what ctx.sql allows outside a batch.
+      assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      const rows = await results(tasks.map((t) => t.id));
+      assert.deepEqual(rows.map((r) => [r.status, r.attempts]), [['succeeded', 1], ['failed', 1], ['succeeded', 1], ['succeeded', 1]]);
+      // Written once, by each task's own transaction; the batch's writes were rolled back.
+      for (const name of ['ok A', 'two C', 'ok D']) assert.equal(await named(name), 1, name);
+      const [a, , c, d] = await writers(tasks.map((t) => t.id));
+      assert.equal(new Set([a, c, d]).size, 3);
+      // The text of two statements on its own declines the batch too.
+      const two = [await submitted('batched_sql', 'ok E'), await submitted('batched_sql', 'two F'), await submitted('batched_sql', 'ok G')];
+      await Promise.all(two.map((t) => runTask(batched, t.job)));
+      assert.deepEqual((await results(two.map((t) => t.id))).map((r) => r.status), ['succeeded', 'succeeded', 'succeeded']);
+      assert.equal(new Set(await writers(two.map((t) => t.id))).size, 3);
     });
 
     it('rolls the whole batch back when one task is refused, then runs each alone: the others succeed once, the refused one fails', async () => {
