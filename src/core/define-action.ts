@@ -110,7 +110,11 @@ export interface QueuedAction<S extends z.ZodType = z.ZodType, R = unknown> exte
   /**
    * Its tasks may share one transaction (one COMMIT) with other batchable tasks
    * that start at the same moment on the same worker (pipeline/task-batch.ts):
-   * for short handlers that write a few rows and send no mail. Anything that
+   * for short handlers that write a few rows and send no mail. The batch's
+   * handlers run side by side, and the `ctx.sql` statements they send at the
+   * same moment go to PostgreSQL as one message: a handler may not count on
+   * seeing a batch neighbour's writes (as it may not count on another worker's;
+   * what must hold across tasks, a constraint or a lock holds). Anything that
    * goes wrong in a batch rolls the whole batch back and runs each task alone,
    * the ordinary way, so a batchable action behaves as any other.
    */

@@ -171,9 +171,11 @@ class BatchDeclined extends Error {}
 
 /**
  * Runs the jobs of batchable actions that started together in ONE transaction:
- * `BEGIN` with one lock-and-read of every task (in id order), each handler in
- * turn (each with a unit of work of its own, on the shared connection), then
- * every task's finishing statement in one message with `COMMIT`. Durability is
+ * `BEGIN` with one lock-and-read of every task (in id order), the handlers side
+ * by side (each with a unit of work of its own, on the shared connection; the
+ * `ctx.sql` statements they send together go out as one message, `batchSql`),
+ * then every task's finishing statement in one message with `COMMIT`: three
+ * round trips for the batch when each handler sends one statement. Durability is
  * the same as alone: each task's handler, result and feed entry are in a durable
  * commit before its job completes; they are just in the same one.
  *

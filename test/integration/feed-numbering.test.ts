@@ -84,6 +84,29 @@ describe('feed numbering: after commit, per user, without holes', () => {
     assert.equal(new Set(all).size, 120, 'every entry published once, by whichever numbering numbered it');
   });
 
+  it('numbers several users in one call, each from its own cursor in append order, and leaves a user with nothing pending alone', async () => {
+    const [a0, r0] = [await lastSeq(admin.id), await lastSeq(reviewer.id)];
+    const { rows: idle } = await b.db.query(`select id from app_user where email = 'compliance2@acme.test'`);
+    const idleId = idle[0].id as number;
+    const cursor = async (userId: number) => (await b.db.query('select last_seq, xmin::text as x from feed_cursor where user_id = $1', [userId])).rows[0] ?? null;
+    const idleBefore = await cursor(idleId);
+    for (const what of ['one', 'two', 'three']) {
+      await em().transactional((tem) => appendFeed(tem as EntityManager, admin.tenant_id, [notice(admin.id, what), ...(what === 'three' ? [] : [notice(reviewer.id, what)])]));
+    }
+    const n = numberer();
+    await n.feed.settle([reviewer.id, idleId, admin.id]);
+    const what = (m: FeedMessage) => (m.body?.notice as { what: string }).what;
+    assert.deepEqual(n.published.map((m) => [m.userId, m.seq, what(m)]), [
+      ...[[admin.id, a0 + 1, 'one'], [admin.id, a0 + 2, 'two'], [admin.id, a0 + 3, 'three']],
+      ...[[reviewer.id, r0 + 1, 'one'], [reviewer.id, r0 + 2, 'two']],
+    ].sort((x, y) => (x[0] as number) - (y[0] as number)));
+    assert.equal(Number((await cursor(admin.id)).last_seq), a0 + 3);
+    assert.equal(Number((await cursor(reviewer.id)).last_seq), r0 + 2);
+    assert.deepEqual(await cursor(idleId), idleBefore, 'the idle user\'s cursor is not written');
+    // The body carries its seq, as the live push and resume both send it.
+    assert.deepEqual((await readFeed(em(), admin.id, a0)).map((r) => [Number(r.seq), r.body.seq]), [[a0 + 1, a0 + 1], [a0 + 2, a0 + 2], [a0 + 3, a0 + 3]]);
+  });
+
   it('finds entries a process left unnumbered, so maintenance can number them', async () => {
     const start = await lastSeq(admin.id);
     await em().transactional((tem) => appendFeed(tem as EntityManager, admin.tenant_id, [notice(admin.id, 'orphan')]));
