@@ -8,7 +8,6 @@ import { Migration20261206140000 } from './Migration20261206140000.js';
 import { Migration20261206150000 } from './Migration20261206150000.js';
 import { Migration20261206160000 } from './Migration20261206160000.js';
 import { Migration20261207100000 } from './Migration20261207100000.js';
-import { Migration20261207110000 } from './Migration20261207110000.js';
 
 /**
  * Every migration, in order. MikroORM runs exactly this list (no file globbing,
@@ -26,5 +25,4 @@ export const migrationsList = [
   { name: 'Migration20261206150000', class: Migration20261206150000 },
   { name: 'Migration20261206160000', class: Migration20261206160000 },
   { name: 'Migration20261207100000', class: Migration20261207100000 },
-  { name: 'Migration20261207110000', class: Migration20261207110000 },
 ];
