@@ -132,7 +132,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     sessionTtlMs: int(env, 'SESSION_TTL_MS', 12 * hour),
     bodyLimit: env.BODY_LIMIT || '256kb',
     maxWaitMs: int(env, 'MAX_WAIT_MS', 30_000),
-    workerConcurrency: int(env, 'WORKER_CONCURRENCY', 32),
+    workerConcurrency: int(env, 'WORKER_CONCURRENCY', 64),
     workerBatch: int(env, 'WORKER_BATCH', 16),
     jobAttempts: int(env, 'JOB_ATTEMPTS', 8),
     jobBackoffMs: int(env, 'JOB_BACKOFF_MS', 500),
