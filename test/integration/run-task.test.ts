@@ -3,6 +3,7 @@ import pg from 'pg';
 import { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { defineAction, type ActionDefinition } from '../../src/core/define-action.js';
+import type { ActionContext } from '../../src/core/context.js';
 import { AppError } from '../../src/core/errors.js';
 import { Registry } from '../../src/core/registry.js';
 import { domains } from '../../src/domains.js';
@@ -47,42 +48,27 @@ function flaky(name: string, code: 'UNAVAILABLE' | 'NOT_FOUND', failures: number
   });
 }
 
+/** A batchable test action of the admin queue, taking `{ name }`. */
+function batchable(name: string, summary: string, handler: (input: { name: string }, ctx: ActionContext) => Promise<unknown>) {
+  return defineAction({ name, summary, roles: ['admin'], worker: 'admin', batch: true, access: { ids: {}, owner: 'tenant' }, input: z.strictObject({ name: z.string() }), example: { name: 'x' }, handler });
+}
+
 /** A batchable action whose handler writes a customer, then refuses when its label says so. */
-const batchedRefusal = defineAction({
-  name: 'batched_refusal',
-  summary: 'test action that shares transactions and refuses some inputs',
-  roles: ['admin'],
-  worker: 'admin',
-  batch: true,
-  access: { ids: {}, owner: 'tenant' },
-  input: z.strictObject({ name: z.string() }),
-  example: { name: 'x' },
-  async handler(input, ctx) {
-    await ctx.sql('insert into customer (tenant_id, name) values (?, ?)', [ctx.tenantId, input.name]);
-    if (input.name.startsWith('refuse')) throw new AppError('NOT_FOUND', `refused ${input.name}`);
-    return { name: input.name };
-  },
+const batchedRefusal = batchable('batched_refusal', 'test action that shares transactions and refuses some inputs', async (input, ctx) => {
+  await ctx.sql('insert into customer (tenant_id, name) values (?, ?)', [ctx.tenantId, input.name]);
+  if (input.name.startsWith('refuse')) throw new AppError('NOT_FOUND', `refused ${input.name}`);
+  return { name: input.name };
 });
 
 /**
  * A batchable action whose handler sends a statement PostgreSQL refuses ("null ..."), a text of two statements
  * ("two ..."), or a plain insert.
  */
-const batchedSql = defineAction({
-  name: 'batched_sql',
-  summary: 'test action that shares transactions and sends odd SQL for some inputs',
-  roles: ['admin'],
-  worker: 'admin',
-  batch: true,
-  access: { ids: {}, owner: 'tenant' },
-  input: z.strictObject({ name: z.string() }),
-  example: { name: 'x' },
-  async handler(input, ctx) {
-    if (input.name.startsWith('null')) await ctx.sql('insert into customer (tenant_id, name) values (?, null)', [ctx.tenantId]);
-    else if (input.name.startsWith('two')) await ctx.sql('insert into customer (tenant_id, name) values (?, ?); select 1', [ctx.tenantId, input.name]);
-    else await ctx.sql('insert into customer (tenant_id, name) values (?, ?);', [ctx.tenantId, input.name]);
-    return { name: input.name };
-  },
+const batchedSql = batchable('batched_sql', 'test action that shares transactions and sends odd SQL for some inputs', async (input, ctx) => {
+  if (input.name.startsWith('null')) await ctx.sql('insert into customer (tenant_id, name) values (?, null)', [ctx.tenantId]);
+  else if (input.name.startsWith('two')) await ctx.sql('insert into customer (tenant_id, name) values (?, ?); select 1', [ctx.tenantId, input.name]);
+  else await ctx.sql('insert into customer (tenant_id, name) values (?, ?);', [ctx.tenantId, input.name]);
+  return { name: input.name };
 });
 
 /** Messages sent to PostgreSQL while `fn` runs whose text `counts` (a simple query's whole text, or a prepared one's). */
