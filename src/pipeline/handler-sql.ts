@@ -43,11 +43,13 @@ export type HandlerSql = <T = Record<string, unknown>>(text: string, params?: un
  * n. If any statement fails, PostgreSQL skips the rest of the message and
  * every caller in it gets the error (the batch then rolls back and each task
  * runs alone). A text holding more than one statement is caught by the count
- * of results and fails the same way. `close` refuses statements sent after the
- * batch's handlers settled, so none can reach a connection the transaction
- * has let go of. Null where `handlerSql` would fall back to `sql()`.
+ * of results and fails the same way. `close`, once the batch's handlers
+ * settled, refuses any later statement and drops one a handler sent without
+ * waiting for it (returning false: the batch must then decline), so none can
+ * reach a connection the transaction has let go of. Null where `handlerSql`
+ * would fall back to `sql()`.
  */
-export function batchSql(em: EntityManager): { sqlFor: (tem: EntityManager) => HandlerSql; close: () => void } | null {
+export function batchSql(em: EntityManager): { sqlFor: (tem: EntityManager) => HandlerSql; close: () => boolean } | null {
   const trx = em.getTransactionContext() as { client?: TransactionClient } | undefined;
   const client = trx?.client;
   if (!client || typeof client._query !== 'function') return null;
@@ -57,6 +59,7 @@ export function batchSql(em: EntityManager): { sqlFor: (tem: EntityManager) => H
   const send = async () => {
     const sent = waiting;
     waiting = [];
+    if (!sent.length) return;
     try {
       const connection = await client.acquireConnection();
       const { response } = await client._query(connection, { sql: sent.map((s) => s.text).join(';\n') });
@@ -70,10 +73,20 @@ export function batchSql(em: EntityManager): { sqlFor: (tem: EntityManager) => H
   const sqlFor = (tem: EntityManager): HandlerSql => async <T>(text: string, params: unknown[] = []): Promise<T[]> => {
     if (closed) throw new Error('a batched handler sent SQL after the batch settled');
     if (params.some(Array.isArray)) return sql<T>(tem, text, params);
-    return new Promise<T[]>((resolve, reject) => {
+    const rows = new Promise<T[]>((resolve, reject) => {
       if (!waiting.length) setImmediate(() => void send());
       waiting.push({ text: platform.formatQuery(text, params).replace(/[\s;]+$/, ''), resolve: resolve as (rows: unknown[]) => void, reject });
     });
+    // Handled here too: a handler that never waits for its statement must not crash the process when it is dropped.
+    rows.catch(() => undefined);
+    return rows;
   };
-  return { sqlFor, close: () => void (closed = true) };
+  const close = (): boolean => {
+    closed = true;
+    const unsent = waiting;
+    waiting = [];
+    for (const s of unsent) s.reject(new Error('a batched handler did not wait for its SQL; the batch declined'));
+    return unsent.length === 0;
+  };
+  return { sqlFor, close };
 }

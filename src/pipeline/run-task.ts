@@ -208,7 +208,7 @@ export async function runTaskBatch(deps: WorkerDeps, jobs: TaskJob[]): Promise<P
       // The handlers run side by side: the statements they send together go out as one message (batchSql). Every
       // one settles before the batch goes on, so none is left to send after the transaction ended.
       const ends = await Promise.allSettled(runs.map(({ copy }, k) => execute(deps, em(), copy, logs[k]!, shared?.sqlFor)));
-      shared?.close();
+      if (shared && !shared.close()) throw new BatchDeclined('a batched handler did not wait for its SQL');
       const lasts: Call[] = [];
       ends.forEach((end, k) => {
         if (end.status === 'rejected') throw end.reason;

@@ -62,11 +62,12 @@ const batchedRefusal = batchable('batched_refusal', 'test action that shares tra
 
 /**
  * A batchable action whose handler sends a statement PostgreSQL refuses ("null ..."), a text of two statements
- * ("two ..."), or a plain insert.
+ * ("two ..."), a statement it does not wait for ("unawaited ..."), or a plain insert.
  */
 const batchedSql = batchable('batched_sql', 'test action that shares transactions and sends odd SQL for some inputs', async (input, ctx) => {
   if (input.name.startsWith('null')) await ctx.sql('insert into customer (tenant_id, name) values (?, null)', [ctx.tenantId]);
   else if (input.name.startsWith('two')) await ctx.sql('insert into customer (tenant_id, name) values (?, ?); select 1', [ctx.tenantId, input.name]);
+  else if (input.name.startsWith('unawaited')) void ctx.sql('insert into customer (tenant_id, name) values (?, ?)', [ctx.tenantId, input.name]);
   else await ctx.sql('insert into customer (tenant_id, name) values (?, ?);', [ctx.tenantId, input.name]);
   return { name: input.name };
 });
@@ -452,7 +453,7 @@ describe('runTask (the worker side of the pipeline)', () => {
       for (const r of rows) assert.equal(r.result.name, `Piped ${tasks.findIndex((x) => x.id === Number(r.id))}`);
     });
 
-    it('rolls the batch back when PostgreSQL refuses one statement of the shared message, or a text holds two, then runs each alone', async () => {
+    it('rolls the batch back when PostgreSQL refuses one statement of the shared message, a text holds two, or a handler does not wait for its statement, then runs each alone', async () => {
       const tasks = [await submitted('batched_sql', 'ok A'), await submitted('batched_sql', 'null B'), await submitted('batched_sql', 'two C'), await submitted('batched_sql', 'ok D')];
       const settled = await Promise.allSettled(tasks.map((t) => runTask(batched, t.job)));
       // Alone, the refused statement fails its task; a text of two statements is what ctx.sql allows outside a batch.
@@ -463,6 +464,14 @@ describe('runTask (the worker side of the pipeline)', () => {
       for (const name of ['ok A', 'two C', 'ok D']) assert.equal(await named(name), 1, name);
       const [a, , c, d] = await writers(tasks.map((t) => t.id));
       assert.equal(new Set([a, c, d]).size, 3);
+      // Statements no handler waited for are still unsent when the handlers settle: they are dropped and the batch
+      // declines. Alone, each task's own transaction sends its statement before COMMIT, so each is written once.
+      const loose = [await submitted('batched_sql', 'unawaited H'), await submitted('batched_sql', 'unawaited I')];
+      await Promise.all(loose.map((t) => runTask(batched, t.job)));
+      assert.deepEqual((await results(loose.map((t) => t.id))).map((r) => r.status), ['succeeded', 'succeeded']);
+      assert.equal(await named('unawaited H'), 1);
+      assert.equal(await named('unawaited I'), 1);
+      assert.equal(new Set(await writers(loose.map((t) => t.id))).size, 2);
       // The text of two statements on its own declines the batch too.
       const two = [await submitted('batched_sql', 'ok E'), await submitted('batched_sql', 'two F'), await submitted('batched_sql', 'ok G')];
       await Promise.all(two.map((t) => runTask(batched, t.job)));
