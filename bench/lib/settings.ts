@@ -31,7 +31,7 @@ export const LANES = 64;
 export const USERS = args.users ? Math.max(2, Number(args.users)) : 8;
 /** Back-pressure threshold for the bench's bureau (MAX_BACKLOG): low enough that the overload phase reaches it in seconds. */
 export const BENCH_MAX_BACKLOG = 2000;
-/** `--set KEY=VALUE` (repeatable): extra configuration for every bureau process, e.g. WORKER_CONCURRENCY=64. */
+/** `--set KEY=VALUE` (repeatable): extra configuration for every bureau process, e.g. WORKER_CONCURRENCY=32. */
 export const EXTRA_ENV = Object.fromEntries((args.set ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 /** Turns each side (baseline, bureau, the peers...) takes under each load. */
 export const ROUNDS = args.rounds ? Math.max(1, Number(args.rounds)) : 2;

@@ -7,6 +7,15 @@ interface TransactionClient {
   _query(connection: unknown, query: { sql: string }): Promise<{ response: { rows?: unknown[] } | { rows?: unknown[] }[] }>;
 }
 
+/** `ctx.sql` as a handler calls it. */
+export type HandlerSql = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
+
+/** The client of the quick transaction `em` runs in, or null outside one. */
+function transactionClientOf(em: EntityManager): TransactionClient | null {
+  const client = (em.getTransactionContext() as { client?: TransactionClient } | undefined)?.client;
+  return client && typeof client._query === 'function' ? client : null;
+}
+
 /**
  * `ctx.sql` of a worker's handler: raw SQL (`?` placeholders, values inlined by
  * MikroORM's platform as `sql()` inlines them) sent on the task's transaction
@@ -17,10 +26,9 @@ interface TransactionClient {
  * lock-and-read travels in front of it. An array value, or an entity manager
  * outside a transaction, takes `sql()` itself.
  */
-export function handlerSql(em: EntityManager): <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]> {
-  const trx = em.getTransactionContext() as { client?: TransactionClient } | undefined;
-  const client = trx?.client;
-  if (!client || typeof client._query !== 'function') return (text, params) => sql(em, text, params);
+export function handlerSql(em: EntityManager): HandlerSql {
+  const client = transactionClientOf(em);
+  if (!client) return (text, params) => sql(em, text, params);
   const platform = em.getPlatform();
   return async <T>(text: string, params: unknown[] = []): Promise<T[]> => {
     if (params.some(Array.isArray)) return sql<T>(em, text, params);
@@ -31,8 +39,6 @@ export function handlerSql(em: EntityManager): <T = Record<string, unknown>>(tex
   };
 }
 
-/** `ctx.sql` as a handler calls it. */
-export type HandlerSql = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
 
 /**
  * The `ctx.sql` of a batch's handlers, which run side by side in the batch's
@@ -50,9 +56,8 @@ export type HandlerSql = <T = Record<string, unknown>>(text: string, params?: un
  * would fall back to `sql()`.
  */
 export function batchSql(em: EntityManager): { sqlFor: (tem: EntityManager) => HandlerSql; close: () => boolean } | null {
-  const trx = em.getTransactionContext() as { client?: TransactionClient } | undefined;
-  const client = trx?.client;
-  if (!client || typeof client._query !== 'function') return null;
+  const client = transactionClientOf(em);
+  if (!client) return null;
   const platform = em.getPlatform();
   let waiting: { text: string; resolve: (rows: unknown[]) => void; reject: (err: unknown) => void }[] = [];
   let closed = false;
