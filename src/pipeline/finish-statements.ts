@@ -35,30 +35,32 @@ export type FinishEvent = keyof typeof FINISHING;
  * would be the start of the worker's transaction, before the action ran.
  */
 function finishSql(event: FinishEvent): { system: Statement; user: Statement } {
-  const { to, from } = taskSql[event];
-  const attempt = FINISHING[event] ? ', attempts = attempts + 1, started_at = coalesce(started_at, now())' : '';
   const update = (result: string, error: string, id: string) =>
-    `update task set status = ${to}, result = ${result}::jsonb, error = ${error}::jsonb, finished_at = clock_timestamp()${attempt} where id = ${id} and ${from()} returning id, finished_at`;
+    `update task set ${finishedSet(event, `${result}::jsonb`, `${error}::jsonb`)} where id = ${id} and ${taskSql[event].from()} returning id, finished_at`;
   return {
     system: { name: `bureau_finish_${event}_system`, text: update('$1', '$2', '$3') },
     user: {
       name: `bureau_finish_${event}_user`,
       text: `with t as (${update('$2', '$3', '$4')})
        insert into feed_entry (user_id, seq, tenant_id, task_id, body)
-       select $1, -nextval('feed_pending_seq'), $5, $4,
-         jsonb_set($6::jsonb, '{task,finishedAt}', to_jsonb(to_char(t.finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+       select $1, -nextval('feed_pending_seq'), $5, $4, ${withFinishedAt('$6::jsonb', 't.finished_at')}
        from t
        returning user_id`,
     },
   };
 }
+
+/** The `set` list of a finishing update: the status `event` leads to, result, error, when, and the attempt it counts. */
+function finishedSet(event: FinishEvent, result: string, error: string): string {
+  const attempt = FINISHING[event] ? ', attempts = attempts + 1, started_at = coalesce(started_at, now())' : '';
+  return `status = ${taskSql[event].to}, result = ${result}, error = ${error}, finished_at = clock_timestamp()${attempt}`;
+}
+
+/** A result message `body` with the task's `finishedAt` (ISO 8601 in UTC, as JavaScript writes it) set from `finishedAt`. */
+const withFinishedAt = (body: string, finishedAt: string) =>
+  `jsonb_set(${body}, '{task,finishedAt}', to_jsonb(to_char(${finishedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))`;
 const FINISH = { succeed: finishSql('succeed'), fail: finishSql('fail'), cancel: finishSql('cancel') } satisfies Record<FinishEvent, unknown>;
 
-/**
- * The statements a worker's quick transaction may end with (it PREPAREs them
- * itself, by name, on each connection). The `fail` and `cancel` ones go through
- * `prepared()` under their own names: one name is never prepared both ways.
- */
 /**
  * `bureau_finish_succeed_user` for every succeeded task of a batch in one
  * statement (pipeline/run-task.ts, `runTaskBatch`): the rows come in as one
@@ -68,17 +70,20 @@ const FINISH = { succeed: finishSql('succeed'), fail: finishSql('fail'), cancel:
 const FINISH_SUCCEED_MANY: Statement = {
   name: 'bureau_finish_succeed_many',
   text: `with v as (select * from jsonb_to_recordset($1::jsonb) as v(id bigint, user_id int, tenant_id int, result jsonb, body jsonb)),
-     t as (update task set status = ${taskSql.succeed.to}, result = coalesce(v.result, 'null'::jsonb), error = null, finished_at = clock_timestamp(),
-             attempts = attempts + 1, started_at = coalesce(started_at, now())
+     t as (update task set ${finishedSet('succeed', "coalesce(v.result, 'null'::jsonb)", 'null')}
            from v where task.id = v.id and ${taskSql.succeed.from('task.status')}
            returning task.id, task.finished_at, v.user_id, v.tenant_id, v.body)
    insert into feed_entry (user_id, seq, tenant_id, task_id, body)
-   select user_id, -nextval('feed_pending_seq'), tenant_id, id,
-     jsonb_set(body, '{task,finishedAt}', to_jsonb(to_char(finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+   select user_id, -nextval('feed_pending_seq'), tenant_id, id, ${withFinishedAt('body', 'finished_at')}
    from t
    returning task_id, user_id`,
 };
 
+/**
+ * The statements a worker's quick transaction may end with (it PREPAREs them
+ * itself, by name, on each connection). The `fail` and `cancel` ones go through
+ * `prepared()` under their own names: one name is never prepared both ways.
+ */
 export const FINISH_STATEMENTS: readonly Statement[] = [FINISH.succeed.system, FINISH.succeed.user, FINISH_SUCCEED_MANY];
 
 /** A succeeded task of a user as `FINISH_SUCCEED_MANY` takes it. */
