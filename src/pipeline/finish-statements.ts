@@ -36,7 +36,7 @@ export type FinishEvent = keyof typeof FINISHING;
  */
 function finishSql(event: FinishEvent): { system: Statement; user: Statement } {
   const update = (result: string, error: string, id: string) =>
-    `update task set ${finishedSet(event, `${result}::jsonb`, `${error}::jsonb`)} where id = ${id} and ${taskSql[event].from()} returning id, finished_at`;
+    `${finishingUpdate(event, `${result}::jsonb`, `${error}::jsonb`)} where id = ${id} and ${taskSql[event].from()} returning id, finished_at`;
   return {
     system: { name: `bureau_finish_${event}_system`, text: update('$1', '$2', '$3') },
     user: {
@@ -50,10 +50,10 @@ function finishSql(event: FinishEvent): { system: Statement; user: Statement } {
   };
 }
 
-/** The `set` list of a finishing update: the status `event` leads to, result, error, when, and the attempt it counts. */
-function finishedSet(event: FinishEvent, result: string, error: string): string {
+/** A finishing `update task set ...` up to its `from`/`where`: the status `event` leads to, result, error, when, and the attempt it counts. */
+function finishingUpdate(event: FinishEvent, result: string, error: string): string {
   const attempt = FINISHING[event] ? ', attempts = attempts + 1, started_at = coalesce(started_at, now())' : '';
-  return `status = ${taskSql[event].to}, result = ${result}, error = ${error}, finished_at = clock_timestamp()${attempt}`;
+  return `update task set status = ${taskSql[event].to}, result = ${result}, error = ${error}, finished_at = clock_timestamp()${attempt}`;
 }
 
 /** A result message `body` with the task's `finishedAt` (ISO 8601 in UTC, as JavaScript writes it) set from `finishedAt`. */
@@ -70,7 +70,7 @@ const FINISH = { succeed: finishSql('succeed'), fail: finishSql('fail'), cancel:
 const FINISH_SUCCEED_MANY: Statement = {
   name: 'bureau_finish_succeed_many',
   text: `with v as (select * from jsonb_to_recordset($1::jsonb) as v(id bigint, user_id int, tenant_id int, result jsonb, body jsonb)),
-     t as (update task set ${finishedSet('succeed', "coalesce(v.result, 'null'::jsonb)", 'null')}
+     t as (${finishingUpdate('succeed', "coalesce(v.result, 'null'::jsonb)", 'null')}
            from v where task.id = v.id and ${taskSql.succeed.from('task.status')}
            returning task.id, task.finished_at, v.user_id, v.tenant_id, v.body)
    insert into feed_entry (user_id, seq, tenant_id, task_id, body)
